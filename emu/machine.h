@@ -1,0 +1,33 @@
+// Machine: one booted emulated computer. Owns every piece of kernel state built from its
+// MachineConfig; several machines may coexist in one process (DESIGN.md decision 10).
+#pragma once
+
+#include <memory>
+
+#include "mm/error.h"
+#include "mm/kernel_profile.h"
+#include "mm/layout.h"
+#include "mm/machine_config.h"
+#include "mm/ram_map.h"
+
+namespace kmemu {
+
+class Machine {
+  public:
+    // Build and boot. Nothing is built when the config is invalid.
+    [[nodiscard]] static ErrorOr<std::unique_ptr<Machine>> boot(MachineConfig config);
+
+    [[nodiscard]] const MachineConfig& config() const { return m_config; }
+    [[nodiscard]] const KernelProfile& profile() const { return m_profile; }
+    [[nodiscard]] const RamMap& ram_map() const { return m_ram; }
+    [[nodiscard]] const Layout& layout() const { return m_layout; }
+
+  private:
+    Machine() = default;
+    MachineConfig m_config;
+    KernelProfile m_profile;
+    RamMap m_ram;
+    Layout m_layout;
+};
+
+} // namespace kmemu

@@ -1,0 +1,84 @@
+// The kmemu command.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "emu/layout_json.h"
+#include "emu/machine.h"
+
+using namespace kmemu;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: kmemu COMMAND [OPTIONS] [WORDS...]
+
+Commands:
+  layout [--json] [WORDS...]   boot a machine and print its "virtual kernel memory layout"
+                               block (or, with --json, every layout constant and the zones)
+  help                         this text
+
+WORDS configure the machine, e.g.  arch=i386 mem=512M split=3G kernel=2.6.32
+  arch=i386|i386-pae|x86_64|x86_64-la57|arm|arm-lpae|arm64   (default x86_64)
+  kernel=VERSION   2.6.11 .. 6.13 (default 5.10)
+  mem=SIZE         RAM size, e.g. 512M, 4G, 0x1fead000 (default 512M)
+  e820=FILE        the BIOS-e820 lines of a real boot log
+  iomem=FILE       a real /proc/iomem
+  split=3G|3G_OPT|2G|2G_OPT|1G  (32-bit)    highmem=on|off  (32-bit)
+  va_bits=39|48 page=4K|16K|64K (arm64)     phys_offset=ADDR thumb2=on|off (ARM)
+  vmalloc=SIZE     the vmalloc= boot parameter
+  fixmap_slots=N nr_cpus=N phys_bits=N     build/CPU inputs that move the layout
+)";
+
+int usage_error(const std::string& message) {
+    fmt::print(stderr, "kmemu: {}\n\n{}", message, kUsage);
+    return 2;
+}
+
+ErrorOr<std::unique_ptr<Machine>> boot_from_words(const std::vector<std::string>& words) {
+    auto config = TRY(parse_config_words(words));
+    return Machine::boot(std::move(config));
+}
+
+int cmd_layout(std::vector<std::string> args) {
+    bool json = false;
+    std::vector<std::string> words;
+    for (auto& a : args) {
+        if (a == "--json")
+            json = true;
+        else if (a == "--help" || a == "-h") {
+            fmt::print("{}", kUsage);
+            return 0;
+        } else if (a.rfind("--", 0) == 0)
+            return usage_error(fmt::format("layout: unknown option '{}'", a));
+        else
+            words.push_back(a);
+    }
+    auto machine = boot_from_words(words);
+    if (machine.is_error()) {
+        fmt::print(stderr, "kmemu: {}\n", machine.error().message());
+        return 2;
+    }
+    const Machine& m = *machine.value();
+    if (json)
+        fmt::print("{}", layout_to_json(m.layout()));
+    else
+        fmt::print("{}", render_layout_block(m.layout(), m.profile()));
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        fmt::print("{}", kUsage);
+        return args.empty() ? 2 : 0;
+    }
+    std::string cmd = args[0];
+    args.erase(args.begin());
+    if (cmd == "layout")
+        return cmd_layout(std::move(args));
+    return usage_error(fmt::format("unknown command '{}'", cmd));
+}

@@ -1,0 +1,17 @@
+#include "mm/kernel_profile.h"
+
+namespace kmemu {
+
+KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch) {
+    KernelProfile p;
+    p.version = version;
+    p.arch = arch;
+    p.i386 = i386_rules_for(version);
+    p.x86_64 = x86_64_rules_for(version);
+    p.arm = arm_rules_for(version);
+    p.arm64 = arm64_rules_for(version);
+    p.page_alloc = page_alloc_rules_for(version, arch);
+    return p;
+}
+
+} // namespace kmemu

@@ -1,0 +1,29 @@
+// KernelProfile: every rule that changed between kernel versions, decided once from the
+// machine's `kernel=` version and arch (DESIGN.md decision 6, lesson 11). Code asks the profile
+// ("does this version have X?"), never compares versions itself. Each part belongs to the file
+// that applies its rules.
+#pragma once
+
+#include "mm/arch.h"
+#include "mm/kernel_version.h"
+#include "mm/layout_arm.h"
+#include "mm/layout_arm64.h"
+#include "mm/layout_i386.h"
+#include "mm/layout_x86_64.h"
+#include "mm/page_alloc_rules.h"
+
+namespace kmemu {
+
+struct KernelProfile {
+    KernelVersion version;
+    Arch arch = Arch::X86_64;
+    I386Rules i386;
+    X86_64Rules x86_64;
+    ArmRules arm;
+    Arm64Rules arm64;
+    PageAllocRules page_alloc;
+
+    [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch);
+};
+
+} // namespace kmemu

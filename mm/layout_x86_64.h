@@ -1,0 +1,25 @@
+// x86_64 layout rules: the per-version constants and the formulas of ../shared/reference/layouts.md
+// for this arch family. The rules struct is this arch's part of KernelProfile.
+#pragma once
+
+#include <string>
+
+#include "mm/kernel_version.h"
+#include "mm/layout.h"
+
+namespace kmemu {
+
+struct MachineConfig;
+struct RamMap;
+
+// What changed between kernel versions for this arch's layout (filled from the version once).
+struct X86_64Rules {
+    KernelVersion version;
+};
+
+[[nodiscard]] X86_64Rules x86_64_rules_for(KernelVersion version);
+[[nodiscard]] ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64Rules& rules,
+                                                const RamMap& ram);
+[[nodiscard]] std::string render_layout_block_x86_64(const Layout& layout, const X86_64Rules& rules);
+
+} // namespace kmemu
