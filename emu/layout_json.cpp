@@ -71,8 +71,9 @@ std::string layout_to_json(const Layout& l) {
     std::string regions = "[";
     for (size_t i = 0; i < l.regions.size(); ++i) {
         const auto& r = l.regions[i];
-        regions += fmt::format("{}\n    {{\"name\": \"{}\", \"start\": \"{:#x}\", \"end\": \"{:#x}\"}}",
-                               i ? "," : "", r.name, r.start.get(), r.end.get());
+        regions +=
+            fmt::format("{}\n    {{\"name\": \"{}\", \"start\": \"{:#x}\", \"end\": \"{:#x}\"}}",
+                        i ? "," : "", r.name, r.start.get(), r.end.get());
     }
     regions += l.regions.empty() ? "]" : "\n  ]";
     o.raw("regions", regions);

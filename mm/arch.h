@@ -15,10 +15,14 @@ enum class Arch { I386, I386Pae, X86_64, X86_64La57, Arm, ArmLpae, Arm64 };
 [[nodiscard]] constexpr bool is_x86(Arch a) {
     return a == Arch::I386 || a == Arch::I386Pae || a == Arch::X86_64 || a == Arch::X86_64La57;
 }
-[[nodiscard]] constexpr bool is_arm32(Arch a) { return a == Arch::Arm || a == Arch::ArmLpae; }
+[[nodiscard]] constexpr bool is_arm32(Arch a) {
+    return a == Arch::Arm || a == Arch::ArmLpae;
+}
 [[nodiscard]] constexpr bool is_32bit(Arch a) {
     return a == Arch::I386 || a == Arch::I386Pae || is_arm32(a);
 }
-[[nodiscard]] constexpr unsigned word_bits(Arch a) { return is_32bit(a) ? 32 : 64; }
+[[nodiscard]] constexpr unsigned word_bits(Arch a) {
+    return is_32bit(a) ? 32 : 64;
+}
 
 } // namespace kmemu

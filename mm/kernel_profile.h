@@ -10,6 +10,7 @@
 #include "mm/layout_arm64.h"
 #include "mm/layout_i386.h"
 #include "mm/layout_x86_64.h"
+#include "mm/mem_init_rules.h"
 #include "mm/page_alloc_rules.h"
 
 namespace kmemu {
@@ -22,6 +23,7 @@ struct KernelProfile {
     ArmRules arm;
     Arm64Rules arm64;
     PageAllocRules page_alloc;
+    MemInitRules mem_init;
 
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch);
 };

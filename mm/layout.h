@@ -19,7 +19,8 @@ struct KernelProfile;
 
 // Zone types in the kernel's order (enum zone_type).
 enum class ZoneType { Dma, Dma32, Normal, HighMem, Movable };
-[[nodiscard]] const char* zone_name(ZoneType type); // "DMA", "DMA32", "Normal", "HighMem", "Movable"
+[[nodiscard]] const char*
+zone_name(ZoneType type); // "DMA", "DMA32", "Normal", "HighMem", "Movable"
 
 struct ZoneSpan {
     ZoneType type;
@@ -39,16 +40,16 @@ struct NamedRegion {
 
 // The kernel image: where the arch and version load it, and its section symbols.
 struct KernelImage {
-    PhysAddr phys_start; // physical address of _text
-    VirtAddr text;       // _text
-    VirtAddr stext;      // _stext
-    VirtAddr etext;      // _etext
+    PhysAddr phys_start;               // physical address of _text
+    VirtAddr text;                     // _text
+    VirtAddr stext;                    // _stext
+    VirtAddr etext;                    // _etext
     VirtAddr start_rodata, end_rodata; // __start_rodata, __end_rodata
-    VirtAddr sdata;      // _sdata
-    VirtAddr edata;      // _edata
-    VirtAddr init_begin, init_end; // __init_begin, __init_end
-    VirtAddr bss_start, bss_stop;  // __bss_start, __bss_stop
-    VirtAddr end;        // _end
+    VirtAddr sdata;                    // _sdata
+    VirtAddr edata;                    // _edata
+    VirtAddr init_begin, init_end;     // __init_begin, __init_end
+    VirtAddr bss_start, bss_stop;      // __bss_start, __bss_stop
+    VirtAddr end;                      // _end
     // Physical address of a kernel-image virtual address.
     [[nodiscard]] PhysAddr pa(VirtAddr va) const { return phys_start.offset(va.minus(text)); }
     [[nodiscard]] VirtAddr va(PhysAddr pa) const { return text.offset(pa.minus(phys_start)); }
@@ -60,12 +61,12 @@ struct Layout {
     unsigned page_shift = 12;
 
     // Direct (linear) map: __va(p) = page_offset + (p - phys_offset).
-    VirtAddr page_offset;  // PAGE_OFFSET
-    PhysAddr phys_offset;  // PHYS_OFFSET (0 on x86)
-    VirtAddr task_size;    // TASK_SIZE
+    VirtAddr page_offset; // PAGE_OFFSET
+    PhysAddr phys_offset; // PHYS_OFFSET (0 on x86)
+    VirtAddr task_size;   // TASK_SIZE
 
     VirtAddr high_memory;
-    Pfn min_low_pfn;       // first RAM pfn (ARM: PHYS_PFN_OFFSET)
+    Pfn min_low_pfn; // first RAM pfn (ARM: PHYS_PFN_OFFSET)
     Pfn max_low_pfn;
     Pfn max_pfn;
     u64 lowmem_bytes = 0;  // bytes of RAM span mapped by the direct map
@@ -84,7 +85,7 @@ struct Layout {
     VirtAddr modules_vaddr; // MODULES_VADDR
     VirtAddr modules_end;   // MODULES_END
 
-    std::vector<ZoneSpan> zones; // in ZoneType order, only zones that exist
+    std::vector<ZoneSpan> zones;      // in ZoneType order, only zones that exist
     std::vector<NamedRegion> regions; // arch extras, in address order
     KernelImage image;
 
@@ -92,8 +93,12 @@ struct Layout {
     [[nodiscard]] Pfn pfn_of(PhysAddr pa) const { return kmemu::pfn_of(pa, page_shift); }
     [[nodiscard]] PhysAddr phys_of(Pfn pfn) const { return kmemu::phys_of(pfn, page_shift); }
     // __va / __pa for the direct map (no range check; see the virt_addr_valid family later).
-    [[nodiscard]] VirtAddr va(PhysAddr pa) const { return page_offset.offset(pa.minus(phys_offset)); }
-    [[nodiscard]] PhysAddr pa(VirtAddr va) const { return phys_offset.offset(va.minus(page_offset)); }
+    [[nodiscard]] VirtAddr va(PhysAddr pa) const {
+        return page_offset.offset(pa.minus(phys_offset));
+    }
+    [[nodiscard]] PhysAddr pa(VirtAddr va) const {
+        return phys_offset.offset(va.minus(page_offset));
+    }
     [[nodiscard]] const NamedRegion* region(std::string_view name) const;
     [[nodiscard]] const ZoneSpan* zone(ZoneType type) const;
 };

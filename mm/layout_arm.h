@@ -19,7 +19,7 @@ struct ArmRules {
 
 [[nodiscard]] ArmRules arm_rules_for(KernelVersion version);
 [[nodiscard]] ErrorOr<Layout> compute_layout_arm(const MachineConfig& config, const ArmRules& rules,
-                                                const RamMap& ram);
+                                                 const RamMap& ram);
 [[nodiscard]] std::string render_layout_block_arm(const Layout& layout, const ArmRules& rules);
 
 } // namespace kmemu

@@ -58,7 +58,8 @@ Error bad_value(std::string_view key, std::string_view value, std::string_view a
 ErrorOr<std::string> read_whole_file(std::string_view key, const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return make_error(ErrorKind::Io, "{}: cannot read '{}': {}", key, path, std::strerror(errno));
+        return make_error(ErrorKind::Io, "{}: cannot read '{}': {}", key, path,
+                          std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();

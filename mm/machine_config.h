@@ -35,8 +35,8 @@ struct MachineConfig {
     KernelVersion kernel{5, 10, 0};
 
     // RAM: exactly one of these sources is used, in this order of preference.
-    std::optional<RamMap> ram_map;        // given from C++
-    std::optional<std::string> e820_file; // e820=FILE
+    std::optional<RamMap> ram_map;         // given from C++
+    std::optional<std::string> e820_file;  // e820=FILE
     std::optional<std::string> iomem_file; // iomem=FILE
     // mem=SIZE: with no map given, the firmware-style map of that size; with one, the kernel's
     // `mem=` boot parameter (RAM above SIZE removed).

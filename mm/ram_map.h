@@ -18,8 +18,8 @@ namespace kmemu {
 enum class RamType : u32 {
     Usable = 1,
     Reserved = 2,
-    Acpi = 3,     // "ACPI data"
-    Nvs = 4,      // "ACPI NVS"
+    Acpi = 3, // "ACPI data"
+    Nvs = 4,  // "ACPI NVS"
     Unusable = 5,
     Pmem = 7,
     ReservedKern = 128,

@@ -83,7 +83,7 @@ constexpr u64 TiB = u64{1} << 40;
 
 // The address types format like their value, so "{:#x}" and "{:08x}" work.
 template <typename T>
-    requires std::is_base_of_v<kmemu::AddressBase<T>, T>
+requires std::is_base_of_v<kmemu::AddressBase<T>, T>
 struct fmt::formatter<T> : fmt::formatter<kmemu::u64> {
     template <typename Ctx>
     auto format(const T& a, Ctx& ctx) const {

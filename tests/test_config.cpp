@@ -93,8 +93,8 @@ TEST_CASE("config: bad words name the key and the allowed values", "[config]") {
 }
 
 TEST_CASE("config: to_words round-trips", "[config]") {
-    auto c = parse({"arch=arm", "mem=1G", "split=2G", "phys_offset=0x80000000", "thumb2=on",
-                    "kernel=4.4"});
+    auto c = parse(
+        {"arch=arm", "mem=1G", "split=2G", "phys_offset=0x80000000", "thumb2=on", "kernel=4.4"});
     REQUIRE(c);
     auto words = c->to_words();
     auto again = parse_config_words(words);
