@@ -18,8 +18,8 @@ struct Arm64Rules {
 };
 
 [[nodiscard]] Arm64Rules arm64_rules_for(KernelVersion version);
-[[nodiscard]] ErrorOr<Layout> compute_layout_arm64(const MachineConfig& config,
-                                                   const Arm64Rules& rules, const RamMap& ram);
+[[nodiscard]] ErrorOr<Layout> compute_layout_arm64(const MachineConfig& config, const Arm64Rules& rules,
+                                                const RamMap& ram);
 [[nodiscard]] std::string render_layout_block_arm64(const Layout& layout, const Arm64Rules& rules);
 
 } // namespace kmemu

@@ -18,8 +18,8 @@ struct I386Rules {
 };
 
 [[nodiscard]] I386Rules i386_rules_for(KernelVersion version);
-[[nodiscard]] ErrorOr<Layout> compute_layout_i386(const MachineConfig& config,
-                                                  const I386Rules& rules, const RamMap& ram);
+[[nodiscard]] ErrorOr<Layout> compute_layout_i386(const MachineConfig& config, const I386Rules& rules,
+                                                const RamMap& ram);
 [[nodiscard]] std::string render_layout_block_i386(const Layout& layout, const I386Rules& rules);
 
 } // namespace kmemu

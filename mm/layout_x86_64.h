@@ -18,9 +18,8 @@ struct X86_64Rules {
 };
 
 [[nodiscard]] X86_64Rules x86_64_rules_for(KernelVersion version);
-[[nodiscard]] ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config,
-                                                    const X86_64Rules& rules, const RamMap& ram);
-[[nodiscard]] std::string render_layout_block_x86_64(const Layout& layout,
-                                                     const X86_64Rules& rules);
+[[nodiscard]] ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64Rules& rules,
+                                                const RamMap& ram);
+[[nodiscard]] std::string render_layout_block_x86_64(const Layout& layout, const X86_64Rules& rules);
 
 } // namespace kmemu
