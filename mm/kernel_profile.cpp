@@ -2,7 +2,7 @@
 
 namespace kmemu {
 
-KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch) {
+KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch, unsigned page_shift) {
     KernelProfile p;
     p.version = version;
     p.arch = arch;
@@ -10,7 +10,7 @@ KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch) {
     p.x86_64 = x86_64_rules_for(version);
     p.arm = arm_rules_for(version);
     p.arm64 = arm64_rules_for(version);
-    p.page_alloc = page_alloc_rules_for(version, arch);
+    p.page_alloc = page_alloc_rules_for(version, arch, page_shift);
     p.mem_init = mem_init_rules_for(version, arch);
     return p;
 }

@@ -25,7 +25,9 @@ struct KernelProfile {
     PageAllocRules page_alloc;
     MemInitRules mem_init;
 
-    [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch);
+    // page_shift: the machine's PAGE_SHIFT (arm64 granules change MAX_ORDER and sections).
+    [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch,
+                                                   unsigned page_shift = 12);
 };
 
 } // namespace kmemu
