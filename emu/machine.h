@@ -3,11 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "mm/error.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
+#include "mm/page_alloc.h"
 #include "mm/ram_map.h"
 
 namespace kmemu {
@@ -21,6 +23,13 @@ class Machine {
     [[nodiscard]] const KernelProfile& profile() const { return m_profile; }
     [[nodiscard]] const RamMap& ram_map() const { return m_ram; }
     [[nodiscard]] const Layout& layout() const { return m_layout; }
+    [[nodiscard]] PageAllocator& page_allocator() { return *m_pages; }
+    [[nodiscard]] const PageAllocator& page_allocator() const { return *m_pages; }
+
+    // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
+    // kernel printed them at mem_init.
+    [[nodiscard]] const std::string& memory_line() const { return m_memory_line; }
+    [[nodiscard]] std::string layout_block() const;
 
   private:
     Machine() = default;
@@ -28,6 +37,8 @@ class Machine {
     KernelProfile m_profile;
     RamMap m_ram;
     Layout m_layout;
+    std::unique_ptr<PageAllocator> m_pages;
+    std::string m_memory_line;
 };
 
 } // namespace kmemu

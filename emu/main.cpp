@@ -7,6 +7,7 @@
 
 #include "emu/layout_json.h"
 #include "emu/machine.h"
+#include "emu/procfs_mm.h"
 
 using namespace kmemu;
 
@@ -17,6 +18,7 @@ constexpr const char* kUsage = R"(usage: kmemu COMMAND [OPTIONS] [WORDS...]
 Commands:
   layout [--json] [WORDS...]   boot a machine and print its "virtual kernel memory layout"
                                block (or, with --json, every layout constant and the zones)
+  proc NAME [WORDS...]         boot a machine and print /proc/NAME (buddyinfo, zoneinfo)
   help                         this text
 
 WORDS configure the machine, e.g.  arch=i386 mem=512M split=3G kernel=2.6.32
@@ -64,7 +66,27 @@ int cmd_layout(std::vector<std::string> args) {
     if (json)
         fmt::print("{}", layout_to_json(m.layout()));
     else
-        fmt::print("{}", render_layout_block(m.layout(), m.profile()));
+        fmt::print("{}{}", m.memory_line(), m.layout_block());
+    return 0;
+}
+
+int cmd_proc(std::vector<std::string> args) {
+    if (args.empty())
+        return usage_error("proc: which file? (buddyinfo, zoneinfo)");
+    std::string name = args[0];
+    args.erase(args.begin());
+    auto machine = boot_from_words(args);
+    if (machine.is_error()) {
+        fmt::print(stderr, "kmemu: {}\n", machine.error().message());
+        return 2;
+    }
+    const Machine& m = *machine.value();
+    if (name == "buddyinfo")
+        fmt::print("{}", render_buddyinfo(m.page_allocator()));
+    else if (name == "zoneinfo")
+        fmt::print("{}", render_zoneinfo(m.page_allocator()));
+    else
+        return usage_error(fmt::format("proc: no /proc/{} (buddyinfo, zoneinfo)", name));
     return 0;
 }
 
@@ -80,5 +102,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (cmd == "layout")
         return cmd_layout(std::move(args));
+    if (cmd == "proc")
+        return cmd_proc(std::move(args));
     return usage_error(fmt::format("unknown command '{}'", cmd));
 }

@@ -1,0 +1,50 @@
+#include <catch2/catch.hpp>
+
+#include "emu/machine.h"
+
+using namespace kmemu;
+
+namespace {
+std::unique_ptr<Machine> boot(std::initializer_list<const char*> words) {
+    std::vector<std::string> w(words.begin(), words.end());
+    auto config = parse_config_words(w);
+    REQUIRE(config);
+    auto m = Machine::boot(config.release_value());
+    if (m.is_error())
+        FAIL(m.error().message());
+    return m.release_value();
+}
+} // namespace
+
+TEST_CASE("machine: the seed i386 machine boots with the 2.6.32 rules", "[machine]") {
+    auto m = boot({"arch=i386", "mem=512M", "split=3G", "kernel=2.6.32"});
+    const Layout& l = m->layout();
+    CHECK(l.high_memory == VirtAddr(0xe0000000));
+    CHECK(l.vmalloc_start == VirtAddr(0xe0800000));
+    // present: [0, 0x9fc00) holds 0x9f = 159 whole pages, [1M, 512M) holds 130816 pages.
+    // reserved: page 0 (2.6.32's 4 KiB low reservation) and the image, phys 0x1000000 up to
+    // __pa(_end) = 0x16e1000: 0x6e1 = 1761 pages. managed = 130975 - 1762 = 129213 = 516852k.
+    // total = max_pfn 0x20000 = 524288k; reserved 1762 pages = 7048k.
+    CHECK(m->memory_line() == "Memory: 516852k/524288k available (3318k kernel code, 7048k "
+                              "reserved, 1569k data, 360k init, 0k highmem)\n");
+    CHECK(m->page_allocator().nr_free_pages() == 129213);
+    CHECK(m->layout_block().rfind("virtual kernel memory layout:\n", 0) == 0);
+}
+
+TEST_CASE("machine: a bad configuration builds nothing", "[machine]") {
+    MachineConfig c;
+    c.arch = Arch::X86_64;
+    c.split = VmSplit::G2;
+    auto m = Machine::boot(c);
+    REQUIRE(m.is_error());
+    CHECK(m.error().message() ==
+          "split: not allowed with arch=x86_64 (applies to i386, i386-pae, arm, arm-lpae)");
+}
+
+TEST_CASE("machine: several machines coexist", "[machine]") {
+    auto a = boot({"arch=i386", "mem=256M"});
+    auto b = boot({"arch=arm", "mem=1G", "kernel=4.4"});
+    CHECK(a->layout().high_memory == VirtAddr(0xd0000000));
+    CHECK(b->layout().high_memory == VirtAddr(0xf0000000));
+    CHECK(a->page_allocator().nr_free_pages() != b->page_allocator().nr_free_pages());
+}
