@@ -18,11 +18,13 @@ namespace kmemu {
 enum class RamType : u32 {
     Usable = 1,
     Reserved = 2,
-    Acpi = 3,     // "ACPI data"
-    Nvs = 4,      // "ACPI NVS"
+    Acpi = 3, // "ACPI data"
+    Nvs = 4,  // "ACPI NVS"
     Unusable = 5,
     Pmem = 7,
+    Pram = 12, // legacy persistent memory ("persistent (type 12)")
     ReservedKern = 128,
+    SoftReserved = 0xefffffff, // EFI specific-purpose memory ("soft reserved", 5.5+)
 };
 
 struct RamRange {
