@@ -11,6 +11,7 @@ KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch) {
     p.arm = arm_rules_for(version);
     p.arm64 = arm64_rules_for(version);
     p.page_alloc = page_alloc_rules_for(version, arch);
+    p.iomem = iomem_rules_for(version, arch);
     return p;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mm/arch.h"
+#include "mm/iomem_rules.h"
 #include "mm/kernel_version.h"
 #include "mm/layout_arm.h"
 #include "mm/layout_arm64.h"
@@ -22,6 +23,7 @@ struct KernelProfile {
     ArmRules arm;
     Arm64Rules arm64;
     PageAllocRules page_alloc;
+    IomemRules iomem;
 
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch);
 };
