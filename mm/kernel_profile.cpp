@@ -12,6 +12,7 @@ KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch, unsig
     p.arm64 = arm64_rules_for(version);
     p.page_alloc = page_alloc_rules_for(version, arch, page_shift);
     p.mem_init = mem_init_rules_for(version, arch);
+    p.iomem = iomem_rules_for(version, arch);
     return p;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mm/arch.h"
+#include "mm/iomem_rules.h"
 #include "mm/kernel_version.h"
 #include "mm/layout_arm.h"
 #include "mm/layout_arm64.h"
@@ -24,6 +25,7 @@ struct KernelProfile {
     Arm64Rules arm64;
     PageAllocRules page_alloc;
     MemInitRules mem_init;
+    IomemRules iomem;
 
     // page_shift: the machine's PAGE_SHIFT (arm64 granules change MAX_ORDER and sections).
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch,

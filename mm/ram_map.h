@@ -22,7 +22,9 @@ enum class RamType : u32 {
     Nvs = 4,  // "ACPI NVS"
     Unusable = 5,
     Pmem = 7,
+    Pram = 12, // legacy persistent memory ("persistent (type 12)")
     ReservedKern = 128,
+    SoftReserved = 0xefffffff, // EFI specific-purpose memory ("soft reserved", 5.5+)
 };
 
 struct RamRange {
