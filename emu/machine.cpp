@@ -31,7 +31,11 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_profile = KernelProfile::for_machine(config.kernel, config.arch, config.page_shift());
     m->m_ram = TRY(config.resolve_ram_map());
     m->m_layout = TRY(compute_layout(config, m->m_profile, m->m_ram));
+    m->m_phys = TRY(PhysicalMemory::create(m->m_ram, config.mmio, config.page_shift()));
+    m->m_iomem = TRY(build_boot_iomem(m->m_ram, m->m_layout, config.mmio, config.kernel));
     m->m_pages = TRY(PageAllocator::boot(m->m_layout, m->m_ram, m->m_profile.page_alloc));
+    PhysicalMemory* phys = m->m_phys.get();
+    m->m_pages->set_frame_zeroer([phys](Pfn first, u64 n) { phys->zero_frames(first, n); });
     m->m_memory_line =
         render_memory_line(m->m_layout, m->m_profile, m->m_ram, boot_memory_stats(*m->m_pages));
     m->m_config = std::move(config);

@@ -3,13 +3,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mm/error.h"
+#include "mm/iomem.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
 #include "mm/page_alloc.h"
+#include "mm/phys_memory.h"
 #include "mm/ram_map.h"
 
 namespace kmemu {
@@ -23,6 +26,9 @@ class Machine {
     [[nodiscard]] const KernelProfile& profile() const { return m_profile; }
     [[nodiscard]] const RamMap& ram_map() const { return m_ram; }
     [[nodiscard]] const Layout& layout() const { return m_layout; }
+    [[nodiscard]] PhysicalMemory& phys_memory() { return *m_phys; }
+    [[nodiscard]] const PhysicalMemory& phys_memory() const { return *m_phys; }
+    [[nodiscard]] const IomemTree& iomem() const { return *m_iomem; }
     [[nodiscard]] PageAllocator& page_allocator() { return *m_pages; }
     [[nodiscard]] const PageAllocator& page_allocator() const { return *m_pages; }
 
@@ -37,6 +43,8 @@ class Machine {
     KernelProfile m_profile;
     RamMap m_ram;
     Layout m_layout;
+    std::unique_ptr<PhysicalMemory> m_phys;
+    std::optional<IomemTree> m_iomem;
     std::unique_ptr<PageAllocator> m_pages;
     std::string m_memory_line;
 };

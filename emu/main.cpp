@@ -7,6 +7,7 @@
 
 #include "emu/layout_json.h"
 #include "emu/machine.h"
+#include "emu/procfs_iomem.h"
 #include "emu/procfs_mm.h"
 
 using namespace kmemu;
@@ -18,7 +19,7 @@ constexpr const char* kUsage = R"(usage: kmemu COMMAND [OPTIONS] [WORDS...]
 Commands:
   layout [--json] [WORDS...]   boot a machine and print its "virtual kernel memory layout"
                                block (or, with --json, every layout constant and the zones)
-  proc NAME [WORDS...]         boot a machine and print /proc/NAME (buddyinfo, zoneinfo)
+  proc NAME [WORDS...]         boot a machine and print /proc/NAME (iomem, buddyinfo, zoneinfo)
   help                         this text
 
 WORDS configure the machine, e.g.  arch=i386 mem=512M split=3G kernel=2.6.32
@@ -72,7 +73,7 @@ int cmd_layout(std::vector<std::string> args) {
 
 int cmd_proc(std::vector<std::string> args) {
     if (args.empty())
-        return usage_error("proc: which file? (buddyinfo, zoneinfo)");
+        return usage_error("proc: which file? (iomem, buddyinfo, zoneinfo)");
     std::string name = args[0];
     args.erase(args.begin());
     auto machine = boot_from_words(args);
@@ -85,8 +86,10 @@ int cmd_proc(std::vector<std::string> args) {
         fmt::print("{}", render_buddyinfo(m.page_allocator()));
     else if (name == "zoneinfo")
         fmt::print("{}", render_zoneinfo(m.page_allocator()));
+    else if (name == "iomem")
+        fmt::print("{}", render_proc_iomem(m.iomem(), true));
     else
-        return usage_error(fmt::format("proc: no /proc/{} (buddyinfo, zoneinfo)", name));
+        return usage_error(fmt::format("proc: no /proc/{} (iomem, buddyinfo, zoneinfo)", name));
     return 0;
 }
 

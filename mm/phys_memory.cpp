@@ -253,6 +253,12 @@ PhysResult PhysicalMemory::read(PhysAddr addr, std::span<std::byte> out) {
     return access<false>(addr, out);
 }
 
+void PhysicalMemory::zero_frames(Pfn first, u64 count) {
+    for (u64 pfn = first.get(); pfn < first.get() + count; ++pfn)
+        if (has_frame(Pfn(pfn)) && is_touched(pfn))
+            std::memset(host_frame(Pfn(pfn), Access::Write), 0, page_size());
+}
+
 PhysResult PhysicalMemory::write(PhysAddr addr, std::span<const std::byte> in) {
     return access<true>(addr, in);
 }

@@ -62,6 +62,10 @@ class PhysicalMemory {
 
     PhysResult read(PhysAddr addr, std::span<std::byte> out);
     PhysResult write(PhysAddr addr, std::span<const std::byte> in);
+    // Fill whole frames with zeros (get_zeroed_page, __GFP_ZERO). Never-written frames already
+    // read as zeros and are left alone, so zeroing costs no host memory.
+    void zero_frames(Pfn first, u64 count);
+
     // Little-endian loads and stores (all emulated arches are little-endian). MMIO sees
     // natural-width chunks, so an aligned u32 is one 4-byte device access.
     PhysValue<u8> read_u8(PhysAddr addr);

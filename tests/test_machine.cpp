@@ -48,3 +48,24 @@ TEST_CASE("machine: several machines coexist", "[machine]") {
     CHECK(b->layout().high_memory == VirtAddr(0xf0000000));
     CHECK(a->page_allocator().nr_free_pages() != b->page_allocator().nr_free_pages());
 }
+
+TEST_CASE("machine: frames, iomem and zeroed pages are wired together", "[machine]") {
+    auto m = boot({"arch=i386", "mem=128M", "kernel=4.4"});
+    auto& pa = m->page_allocator();
+    auto& phys = m->phys_memory();
+    CHECK(phys.touched_pages() == 0); // boot writes no frame
+    page* p = pa.alloc_page(GFP_KERNEL);
+    REQUIRE(p != nullptr);
+    Pfn pfn = page_to_pfn(p);
+    PhysAddr pa_addr = m->layout().phys_of(pfn);
+    CHECK(phys.write_u32(pa_addr.offset(8), 0xdeadbeef) == PhysStatus::Ok);
+    pa.__free_page(p);
+    // get_zeroed_page hands out the same frame (head of the order-0 list) zeroed.
+    VirtAddr z = pa.get_zeroed_page(GFP_KERNEL);
+    REQUIRE(z == m->layout().va(pa_addr));
+    CHECK(phys.read_u32(pa_addr.offset(8)).value == 0);
+    pa.free_page(z);
+    CHECK(pa.ledger_balanced());
+    CHECK(m->iomem().page_is_ram(Pfn(0x100)));
+    CHECK_FALSE(m->iomem().page_is_ram(Pfn(0xa0)));
+}
