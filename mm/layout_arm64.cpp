@@ -271,7 +271,7 @@ ErrorOr<Layout> compute_layout_arm64(const MachineConfig& config, const Arm64Rul
     const std::string ver = rules.version.to_string();
     if (!rules.exists)
         return make_error(ErrorKind::InvalidConfig,
-                          "arch: arm64 is not allowed with kernel={} (arch/arm64 exists from "
+                          "arch=arm64 is not allowed with kernel={} (arch/arm64 exists from "
                           "kernel 3.7)",
                           ver);
     const unsigned ps = config.page_shift();

@@ -194,7 +194,7 @@ ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64R
                           arch_name(config.arch));
     if (la57 && !rules.has_la57)
         return make_error(ErrorKind::InvalidConfig,
-                          "arch: x86_64-la57 is not allowed with kernel={} (5-level paging "
+                          "arch=x86_64-la57 is not allowed with kernel={} (5-level paging "
                           "exists from kernel 4.14; use arch=x86_64)",
                           rules.version.to_string());
 
