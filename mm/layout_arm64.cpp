@@ -331,7 +331,7 @@ ErrorOr<Layout> compute_layout_arm64(const MachineConfig& config, const Arm64Rul
     l.lowmem_bytes = (max_pfn - min_pfn) << ps;
     l.highmem_bytes = 0;
 
-    l.vmalloc_offset = 0;
+    l.vmalloc_offset = 0; // no VMALLOC_OFFSET gap on 64-bit: vmalloc has a fixed base
     l.vmalloc_start = VirtAddr(a.vmalloc_start);
     l.vmalloc_end = VirtAddr(a.vmalloc_end); // exclusive, as arm64 defines it
     l.pkmap_base.reset();

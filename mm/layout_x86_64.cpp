@@ -239,7 +239,7 @@ ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64R
     l.highmem_bytes = 0;
 
     // VMALLOC_END in the headers is inclusive (start + size - 1); Layout keeps it exclusive.
-    l.vmalloc_offset = 0;
+    l.vmalloc_offset = 0; // no VMALLOC_OFFSET gap on 64-bit: vmalloc has a fixed base
     l.vmalloc_start = VirtAddr(la57 ? rules.l5.vmalloc_start : rules.vmalloc_start);
     l.vmalloc_end = l.vmalloc_start.offset(la57 ? rules.l5.vmalloc_size : rules.vmalloc_size);
 

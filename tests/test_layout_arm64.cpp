@@ -474,3 +474,21 @@ TEST_CASE("arm64 rendered block, 4.15 prints (ptrval); 4.16+ keeps the last form
     CHECK(b.find("    memory  : 0xffff000000000000 - 0xffff000020000000   (   512 MB)\n") !=
           std::string::npos);
 }
+
+TEST_CASE("arm64 print order and image size eras", "[layout][arm64][render]") {
+    // 4.5 still prints the 3.19 order (vmalloc first), 4.6 the 4.9 order (modules first).
+    CHECK(
+        render("4.5", 12, 48, kRam512M).rfind("Virtual kernel memory layout:\n    vmalloc : ", 0) ==
+        0);
+    CHECK(
+        render("4.6", 12, 48, kRam512M).rfind("Virtual kernel memory layout:\n    modules : ", 0) ==
+        0);
+    // Image sizes: 6.0 text 0xfd0000, 6.1 text 0x1370000 (both from KIMAGE_VADDR
+    // 0xffff800008000000, TEXT_OFFSET 0).
+    CHECK(must("6.0", 12, 48).image.etext.get() == 0xffff800008fd0000);
+    CHECK(must("6.1", 12, 48).image.etext.get() == 0xffff800009370000);
+    // 5.3 (4.6-5.3 sizes) vs 5.4: _text 0xffff000010080000 + 0xa10000 / 0xffff800010080000 +
+    // 0xfd0000.
+    CHECK(must("5.3", 12, 48).image.etext.get() == 0xffff000010a90000);
+    CHECK(must("5.4", 12, 48).image.etext.get() == 0xffff800011050000);
+}

@@ -362,3 +362,15 @@ TEST_CASE("x86_64 rendered block, 2.6.20 64M", "[layout][x86_64][render]") {
           "      .data : 0xffffffff803c0000 - 0xffffffff80530000   (1472 kB)\n"
           "      .text : 0xffffffff80100000 - 0xffffffff803c0000   (2816 kB)\n");
 }
+
+TEST_CASE("x86_64 image size eras", "[layout][x86_64]") {
+    // 2.6.39: text 0x2c0000 from 0xffffffff81000000, rodata only page aligned.
+    Layout a = must("2.6.39", map_64m());
+    CHECK(a.image.etext.get() == 0xffffffff812c0000);
+    CHECK(a.image.start_rodata.get() == 0xffffffff812c0000);
+    CHECK(a.image.sdata.get() == 0xffffffff813a0000); // + 0xe0000
+    // 3.0: text 0x800000; 4.19 same; 4.20: text 0xe00000.
+    CHECK(must("3.0", map_64m()).image.etext.get() == 0xffffffff81800000);
+    CHECK(must("4.19", map_64m()).image.etext.get() == 0xffffffff81800000);
+    CHECK(must("4.20", map_64m()).image.etext.get() == 0xffffffff81e00000);
+}
