@@ -7,6 +7,7 @@
 
 #include "emu/layout_json.h"
 #include "emu/machine.h"
+#include "emu/scenario/cli.h"
 
 using namespace kmemu;
 
@@ -80,5 +81,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (cmd == "layout")
         return cmd_layout(std::move(args));
+    if (cmd == "run")
+        return scenario::run_command(args);
     return usage_error(fmt::format("unknown command '{}'", cmd));
 }
