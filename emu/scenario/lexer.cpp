@@ -61,6 +61,11 @@ class Lexer {
                 STRY(lex_one());
             }
         }
+        // End of file is reported at the end of the last line, not on a line past it.
+        if (m_col == 1 && m_line > 1) {
+            m_line = m_eol_line;
+            m_col = m_eol_col;
+        }
         push(TokenKind::Newline, "\n", m_pos, m_pos);
         push(TokenKind::End, "", m_pos, m_pos);
         return std::move(m_tokens);
@@ -72,6 +77,8 @@ class Lexer {
     SourceLoc here() const { return {m_file, m_line, m_col}; }
     void advance() {
         if (m_text[m_pos] == '\n') {
+            m_eol_line = m_line;
+            m_eol_col = m_col;
             ++m_line;
             m_col = 1;
         } else {
@@ -349,6 +356,8 @@ class Lexer {
     size_t m_pos = 0;
     unsigned m_line = 1;
     unsigned m_col = 1;
+    unsigned m_eol_line = 1; // where the last newline was
+    unsigned m_eol_col = 1;
     unsigned m_depth = 0; // open ( and [ : newlines inside are not statement ends
     bool m_word_mode = false;
     std::vector<Token> m_tokens;

@@ -76,6 +76,14 @@ class Parser {
         next();
         return {};
     }
+    // The closing bracket of `open`, naming where the open one was when it is missing.
+    Outcome<void> expect_close(std::string_view p, const Token& open) {
+        if (!peek().is_punct(p))
+            return expected(fmt::format("'{}' to close the '{}' at {}:{}", p, open.text,
+                                        open.loc.line, open.loc.col));
+        next();
+        return {};
+    }
     bool at_statement_end() const {
         const Token& t = peek();
         return t.kind == TokenKind::Newline || t.kind == TokenKind::End || t.is_punct(";") ||
@@ -404,7 +412,7 @@ class Parser {
             }
             if (!slice && !lo)
                 return expected("an index");
-            STRY(expect_punct("]"));
+            STRY(expect_close("]", open));
             kids.push_back(std::move(lo));
             if (slice)
                 kids.push_back(std::move(hi));
@@ -426,14 +434,14 @@ class Parser {
             return make(ExprKind::Bytes, lit, lit.begin, {});
         }
         if (t.kind == TokenKind::Ident) {
-            Token name = next();
+            const Token& name = next();
             if (is_keyword(name.text) && name.text != "printf")
                 return error_at(name, fmt::format("'{}' is a keyword and cannot be used as a "
                                                   "value",
                                                   name.text));
             if (!peek().is_punct("("))
                 return make(ExprKind::Name, name, name.begin, {});
-            next();
+            const Token& open = next();
             std::vector<ExprPtr> args;
             if (!peek().is_punct(")")) {
                 while (true) {
@@ -443,13 +451,13 @@ class Parser {
                     next();
                 }
             }
-            STRY(expect_punct(")"));
+            STRY(expect_close(")", open));
             return make(ExprKind::Call, name, name.begin, std::move(args));
         }
         if (t.is_punct("(")) {
-            next();
+            const Token& open = next();
             auto inner = STRY(parse_expr());
-            STRY(expect_punct(")"));
+            STRY(expect_close(")", open));
             // Parentheses make no node; an enclosing node's span covers them.
             return inner;
         }
