@@ -44,10 +44,10 @@ std::vector<Edit> lcs_edits(const std::vector<std::string_view>& a,
     while (i < n || j < m) {
         if (i < n && j < m && a[i] == b[j]) {
             edits.push_back({Op::Keep, i++, j++});
-        } else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
-            edits.push_back({Op::Add, i, j++});
+        } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
+            edits.push_back({Op::Del, i++, j}); // deletions first, as diff -u shows them
         } else {
-            edits.push_back({Op::Del, i++, j});
+            edits.push_back({Op::Add, i, j++});
         }
     }
     return edits;
@@ -120,7 +120,7 @@ std::string unified_diff(std::string_view expected, std::string_view actual,
     }
     bool a_nl = !expected.empty() && expected.back() == '\n';
     bool b_nl = !actual.empty() && actual.back() == '\n';
-    if (a_nl != b_nl)
+    if (a_nl != b_nl && !expected.empty() && !actual.empty())
         out +=
             fmt::format("(the {} text has no newline at its end)\n", a_nl ? "actual" : "expected");
     return out;

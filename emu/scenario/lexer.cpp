@@ -66,7 +66,7 @@ class Lexer {
             m_line = m_eol_line;
             m_col = m_eol_col;
         }
-        push(TokenKind::Newline, "\n", m_pos, m_pos);
+        push(TokenKind::Newline, "", m_pos, m_pos); // empty text: the end of the file
         push(TokenKind::End, "", m_pos, m_pos);
         return std::move(m_tokens);
     }
@@ -382,7 +382,7 @@ std::string describe(const Token& token) {
     case TokenKind::Punct:
         return fmt::format("'{}'", token.text);
     case TokenKind::Newline:
-        return "end of line";
+        return token.text.empty() ? "end of file" : "end of line";
     case TokenKind::End:
         return "end of file";
     }

@@ -129,6 +129,8 @@ class Parser {
         auto s = std::make_unique<Stmt>();
         s->loc = t.loc;
         const std::string word = t.text;
+        if (is_keyword(word) && peek(1).is_punct("="))
+            return error_at(t, fmt::format("'{}' is a keyword and cannot be assigned", word));
         if (word == "include")
             return parse_include(into, depth);
         if (word == "machine") {
