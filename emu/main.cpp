@@ -9,6 +9,7 @@
 #include "emu/machine.h"
 #include "emu/procfs_iomem.h"
 #include "emu/procfs_mm.h"
+#include "emu/scenario/cli.h"
 
 using namespace kmemu;
 
@@ -19,6 +20,8 @@ constexpr const char* kUsage = R"(usage: kmemu COMMAND [OPTIONS] [WORDS...]
 Commands:
   layout [--json] [WORDS...]   boot a machine and print its "virtual kernel memory layout"
                                block (or, with --json, every layout constant and the zones)
+  run [--check|--update] FILE...  run scenario scripts (docs/scenarios.md); --check compares
+                               each transcript with FILE.expected
   proc NAME [WORDS...]         boot a machine and print /proc/NAME (iomem, buddyinfo, zoneinfo)
   help                         this text
 
@@ -107,5 +110,7 @@ int main(int argc, char** argv) {
         return cmd_layout(std::move(args));
     if (cmd == "proc")
         return cmd_proc(std::move(args));
+    if (cmd == "run")
+        return scenario::run_command(args);
     return usage_error(fmt::format("unknown command '{}'", cmd));
 }
