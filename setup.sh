@@ -14,5 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake --preset default
 cmake --build --preset default
-# The main job: boot the demo machine and show its layout.
-./build/default/kmemu layout arch=i386 mem=512M split=3G kernel=2.6.32
+# The main job: the demo scenario (an i386 machine, its boot-time layout, where vmalloc lives).
+./build/default/kmemu run examples/scenarios/vmalloc_range.kms

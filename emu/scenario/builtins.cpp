@@ -71,7 +71,8 @@ ErrorOr<Value> fn_getgid(Interpreter& in, std::span<const Value>) {
 ErrorOr<void> cmd_layout(Interpreter& in, std::span<const Value>) {
     if (!in.machine())
         return in.no_machine("layout");
-    in.write(render_layout_block(in.machine()->layout(), in.machine()->profile()));
+    // As the boot log shows it: the "Memory:" line, then the layout block.
+    in.write(in.machine()->memory_line() + in.machine()->layout_block());
     return {};
 }
 
