@@ -13,6 +13,8 @@ MachineConfig config_for(Arch arch, u64 mem) {
     c.arch = arch;
     c.kernel = KernelVersion{6, 1, 0};
     c.mem_bytes = mem;
+    if (arch == Arch::X86_64)
+        c.phys_bits = 46; // 1 TiB plus the PCI hole needs more than QEMU's default 40 bits
     return c;
 }
 

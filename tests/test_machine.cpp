@@ -69,3 +69,32 @@ TEST_CASE("machine: frames, iomem and zeroed pages are wired together", "[machin
     CHECK(m->iomem().page_is_ram(Pfn(0x100)));
     CHECK_FALSE(m->iomem().page_is_ram(Pfn(0xa0)));
 }
+
+TEST_CASE("machine: a 1 TiB x86_64 machine costs under 10 MB before memory is touched",
+          "[machine]") {
+    auto m = boot({"arch=x86_64", "mem=1T", "phys_bits=46", "kernel=6.1"});
+    // RAM below 4G ends at 3G (the PCI hole), so the rest runs from 4G to 1T + 1G.
+    CHECK(m->layout().max_pfn == Pfn((TiB + GiB) >> 12));
+    u64 bookkeeping = m->phys_memory().metadata_bytes() + m->page_allocator().footprint_bytes();
+    CHECK(bookkeeping < 10 * MiB);
+    CHECK(m->phys_memory().touched_pages() == 0);
+}
+
+TEST_CASE("machine: every arch boots at small, medium and large sizes", "[machine]") {
+    for (const char* arch : {"arch=i386", "arch=i386-pae", "arch=x86_64", "arch=x86_64-la57",
+                             "arch=arm", "arm-lpae", "arch=arm64"}) {
+        std::string a = arch;
+        if (a.find('=') == std::string::npos)
+            a = "arch=" + a;
+        for (const char* mem : {"mem=64M", "mem=1G", "mem=3G"}) {
+            std::vector<std::string> w{a, mem, "kernel=6.1"};
+            auto config = parse_config_words(w);
+            REQUIRE(config);
+            auto m = Machine::boot(config.release_value());
+            INFO(a << " " << mem);
+            REQUIRE_FALSE(m.is_error());
+            CHECK(m.value()->page_allocator().nr_free_pages() > 0);
+            CHECK(m.value()->memory_line().rfind("Memory: ", 0) == 0);
+        }
+    }
+}
