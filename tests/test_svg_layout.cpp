@@ -366,3 +366,27 @@ TEST_CASE("svg: an empty layout still renders a valid picture", "[svg]") {
     CHECK(svg.find("</svg>") != std::string::npos);
     CHECK(boxes(svg).empty());
 }
+
+TEST_CASE("svg: bad spans are skipped or clipped, sizes truncate", "[svg]") {
+    Layout l;
+    l.arch = Arch::I386;
+    l.word_bits = 32;
+    l.page_offset = VirtAddr(0xc0000000);
+    l.task_size = VirtAddr(0xc0000000);
+    l.high_memory = VirtAddr(0xc0000000);   // no lowmem at all: no box
+    l.vmalloc_start = VirtAddr(0xf0000000); // inverted: no box
+    l.vmalloc_end = VirtAddr(0xe0000000);
+    l.regions = {
+        // 0x3ffff000 = 1 GiB - 4 KiB = 1023.996 MiB: shown truncated, not as "1024.00 MiB".
+        {"big", VirtAddr(0xc0000000), VirtAddr(0xfffff000)},
+        // Beyond the 32-bit space entirely: dropped.
+        {"beyond", VirtAddr(0x100000000), VirtAddr(0x100001000)},
+    };
+    const std::string svg = render_layout_svg(l);
+    const auto b = boxes(svg);
+    REQUIRE(b.size() == 2);
+    CHECK(b[0].name == "big");
+    CHECK(b[1].name == "user space");
+    CHECK(svg.find(">1023.99 MiB  (not to scale)</text>") != std::string::npos);
+    CHECK(svg.find("beyond") == std::string::npos);
+}
