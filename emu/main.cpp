@@ -1,15 +1,18 @@
 // The kmemu command.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "emu/layout_json.h"
 #include "emu/machine.h"
 #include "emu/procfs_iomem.h"
 #include "emu/procfs_mm.h"
 #include "emu/scenario/cli.h"
+#include "emu/svg/layout_svg.h"
 
 using namespace kmemu;
 
@@ -18,8 +21,10 @@ namespace {
 constexpr const char* kUsage = R"(usage: kmemu COMMAND [OPTIONS] [WORDS...]
 
 Commands:
-  layout [--json] [WORDS...]   boot a machine and print its "virtual kernel memory layout"
-                               block (or, with --json, every layout constant and the zones)
+  layout [--json | --svg FILE] [WORDS...]
+                               boot a machine and print its boot log's "Memory:" line and
+                               "virtual kernel memory layout" block; --json: every layout
+                               constant and the zones; --svg: a picture of the address space
   run [--check|--update] FILE...  run scenario scripts (docs/scenarios.md); --check compares
                                each transcript with FILE.expected
   proc NAME [WORDS...]         boot a machine and print /proc/NAME (iomem, buddyinfo, zoneinfo)
@@ -49,11 +54,17 @@ ErrorOr<std::unique_ptr<Machine>> boot_from_words(const std::vector<std::string>
 
 int cmd_layout(std::vector<std::string> args) {
     bool json = false;
+    std::optional<std::string> svg_file;
     std::vector<std::string> words;
-    for (auto& a : args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
         if (a == "--json")
             json = true;
-        else if (a == "--help" || a == "-h") {
+        else if (a == "--svg") {
+            if (i + 1 == args.size())
+                return usage_error("layout: --svg needs a FILE");
+            svg_file = args[++i];
+        } else if (a == "--help" || a == "-h") {
             fmt::print("{}", kUsage);
             return 0;
         } else if (a.rfind("--", 0) == 0)
@@ -67,6 +78,22 @@ int cmd_layout(std::vector<std::string> args) {
         return 2;
     }
     const Machine& m = *machine.value();
+    if (svg_file) {
+        std::string title = fmt::format("{}", fmt::join(m.config().to_words(), " "));
+        std::FILE* f = std::fopen(svg_file->c_str(), "w");
+        if (!f) {
+            fmt::print(stderr, "kmemu: layout: cannot write '{}'\n", *svg_file);
+            return 2;
+        }
+        std::string svg = render_layout_svg(m.layout(), title);
+        bool ok = std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
+        ok = std::fclose(f) == 0 && ok;
+        if (!ok) {
+            fmt::print(stderr, "kmemu: layout: cannot write '{}'\n", *svg_file);
+            return 2;
+        }
+        return 0;
+    }
     if (json)
         fmt::print("{}", layout_to_json(m.layout()));
     else
