@@ -73,6 +73,7 @@ struct PagingFormat {
     std::array<LevelFormat, 5> levels{};
     bool has_nx = false;                   // x86: entries have bit 63 (XD)
     bool el0_writable_implies_pxn = false; // arm64: EL1 never executes EL0-writable memory
+    bool xn_is_uxn = false;                // arm64: bit 54 stops EL0 only (LPAE: both)
     LongAddressing long_addressing = LongAddressing::Lpae40;
 
     [[nodiscard]] constexpr unsigned entry_bytes() const { return byte_count(width); }
@@ -269,6 +270,7 @@ constexpr PagingFormat arm64_format(unsigned page_shift, unsigned va_bits, std::
     f.va_bits = static_cast<u8>(va_bits);
     f.page_shift = static_cast<u8>(page_shift);
     f.el0_writable_implies_pxn = true;
+    f.xn_is_uxn = true;
     const bool g64 = page_shift == 16;
     f.max_pa_bits = g64 ? 52 : 48;
     f.long_addressing = page_shift == 12   ? LongAddressing::Granule4K
