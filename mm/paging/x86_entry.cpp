@@ -34,12 +34,12 @@ bool is_large(X86EntryShape s) {
 
 ErrorOr<u64> encode_x86(const X86Entry& e, X86EntryShape shape, X86EntryWidth width) {
     const bool wide = width == X86EntryWidth::Bits64;
-    if (wide == (shape == X86EntryShape::Large4M))
+    const bool wide_only = shape == X86EntryShape::Large2M || shape == X86EntryShape::Large1G ||
+                           shape == X86EntryShape::PaePdpte;
+    if ((shape == X86EntryShape::Large4M && wide) || (wide_only && !wide))
         return make_error(ErrorKind::Internal,
-                          "x86 entry: 4 MiB pages exist only in 32-bit (non-PAE) entries and "
-                          "2 MiB/1 GiB pages and PDPTEs only in 64-bit ones");
-    if (!wide && shape == X86EntryShape::PaePdpte)
-        return make_error(ErrorKind::Internal, "x86 entry: a PAE PDPTE is a 64-bit entry");
+                          "x86 entry: 4 MiB pages exist only in 32-bit (non-PAE) entries; "
+                          "2 MiB/1 GiB pages and PAE PDPTEs only in 64-bit ones");
     if (!wide && (e.nx || e.pkey != 0))
         return make_error(ErrorKind::Internal,
                           "x86 entry: NX and protection keys exist only in 64-bit entries");
