@@ -125,8 +125,11 @@ inline constexpr u64 kPs = bit(7);
 inline constexpr u64 kPaeHighReserved = bit_mask(62, 52); // PAE: reserved, not ignored
 inline constexpr u64 kPdpteReserved = bit_mask(2, 1) | bit_mask(8, 5) | bit(63);
 
+// At a level that also holds large pages PS chooses the kind; where PS is reserved (PML4E,
+// PML5E) any present entry is a table and PS is checked as a reserved bit.
 constexpr EntryKind x86_table(BitRange addr, u64 reserved = 0) {
-    return kind("table", kP | kPs, kP, EntryRole::Table, 12, addr, reserved);
+    const u64 mask = (reserved & kPs) != 0 ? kP : kP | kPs;
+    return kind("table", mask, kP, EntryRole::Table, 12, addr, reserved);
 }
 constexpr EntryKind x86_large(std::string_view name, unsigned shift, u64 reserved) {
     return kind(name, kP | kPs, kP | kPs, EntryRole::Leaf, shift, bits(51, shift),
