@@ -308,8 +308,8 @@ void chain(SparseTableMemory& m, const PagingFormat& fmt, u64 root) {
     const LongAddressing a = fmt.long_addressing;
     u64 table = root;
     for (unsigned li = 0; li < fmt.level_count; ++li) {
-        const u64 next = table + fmt.table_bytes(0) + (u64{1} << fmt.page_shift) * 4;
-        const u64 aligned = align_up(next, u64{1} << fmt.page_shift);
+        // The next table sits 4 pages further on: above any table of this one's size.
+        const u64 aligned = align_up(table + (u64{4} << fmt.page_shift), u64{1} << fmt.page_shift);
         LongDescriptor d;
         if (li + 1 == fmt.level_count) {
             d.type = LongDescriptorType::Page;
