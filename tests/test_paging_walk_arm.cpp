@@ -481,3 +481,35 @@ TEST_CASE("arm64 64K granule: PA[51:48] in bits 15:12", "[paging][walk][arm64]")
     CHECK(bad.fault().reason == FaultReason::AddressSize);
     CHECK(arm_fault_status(kArm64_64K_42, bad.fault()) == 0x03);
 }
+
+TEST_CASE("ARM architectural walks store nothing (no hardware AF/DBM or A/D model)",
+          "[paging][walk][arm64][lpae][arm]") {
+    // arm64 4K/39 through TTBR0 = 0x1000: L1 0 -> 0x2000, L2 0 -> 0x3000, L3 1 = page with
+    // AF = 0 (access flag fault) and L3 2 = page with AF = 1, AP[2] = 1 (read-only).
+    SparseTableMemory m({{0, 16 * MiB}});
+    m.put64(PhysAddr(0x1000), 0x2003);
+    m.put64(PhysAddr(0x2000), 0x3003);
+    m.put64(PhysAddr(0x3008), 0x40001003);                // page, AF clear
+    m.put64(PhysAddr(0x3010), 0x40002003 | 0x400 | 0x80); // page, AF, read-only
+    MmuState mmu;
+    mmu.root = PhysAddr(0x1000);
+    mmu.phys_bits = 48;
+    const u64 hash = m.content_hash();
+    const u64 stores = m.stores();
+    auto af = walk(kArm64_4K_39, m, mmu, VirtAddr(0x1000), kRead, WalkMode::Architectural);
+    REQUIRE_FALSE(af.is_error());
+    CHECK(af.value().fault().reason == FaultReason::AccessFlag);
+    CHECK(arm_fault_status(kArm64_4K_39, af.value().fault()) == 0x0b); // level 3
+    auto rd = walk(kArm64_4K_39, m, mmu, VirtAddr(0x2000), kRead, WalkMode::Architectural);
+    REQUIRE(rd.value().ok());
+    auto wr = walk(kArm64_4K_39, m, mmu, VirtAddr(0x2000), kWrite, WalkMode::Architectural);
+    CHECK(wr.value().fault().reason == FaultReason::WriteToReadOnly);
+    CHECK(m.stores() == stores);
+    CHECK(m.content_hash() == hash);
+    // ARM classic likewise: a section walk changes nothing.
+    ArmShortFixture f;
+    const u64 before = f.m.content_hash();
+    REQUIRE(ok(walk(kArmShort, f.m, f.mmu, VirtAddr(0xc0000000), kWrite, WalkMode::Architectural))
+                .ok());
+    CHECK(f.m.content_hash() == before);
+}

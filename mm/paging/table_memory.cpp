@@ -22,14 +22,14 @@ bool SparseTableMemory::is_ram(u64 pa, u64 count) const {
 
 const SparseTableMemory::Page* SparseTableMemory::find_page(u64 pa) const {
     const u64 pfn = pa >> kPageShift;
-    if (pfn == m_last_pfn)
-        return m_last_page;
+    CacheSlot& slot = m_cache[pfn % kCacheSlots];
+    if (slot.pfn == pfn)
+        return slot.page;
     auto it = m_pages.find(pfn);
     if (it == m_pages.end())
         return nullptr; // not cached: it may be created by a later store
-    m_last_pfn = pfn;
-    m_last_page = it->second.get();
-    return m_last_page;
+    slot = CacheSlot{pfn, it->second.get()};
+    return slot.page;
 }
 
 SparseTableMemory::Page& SparseTableMemory::page_for_write(u64 pa) {
@@ -44,10 +44,16 @@ ErrorOr<u64> SparseTableMemory::load_descriptor(PhysAddr pa, DescriptorWidth wid
     if (!pa.is_aligned(n))
         return make_error(ErrorKind::Internal, "descriptor load at {:#x} is not {}-byte aligned",
                           pa, n);
-    if (!is_ram(pa.get(), n))
-        return make_error(ErrorKind::NotFound, "descriptor load at {:#x}: not RAM", pa);
+    // A cached page was created by a store that passed the RAM check: no need to repeat it.
+    const u64 pfn = pa.get() >> kPageShift;
+    const CacheSlot& slot = m_cache[pfn % kCacheSlots];
+    const Page* page = slot.pfn == pfn ? slot.page : nullptr;
+    if (page == nullptr) {
+        if (!is_ram(pa.get(), n))
+            return make_error(ErrorKind::NotFound, "descriptor load at {:#x}: not RAM", pa);
+        page = find_page(pa.get());
+    }
     ++m_loads;
-    const Page* page = find_page(pa.get());
     if (page == nullptr)
         return u64{0};
     u64 value = 0;

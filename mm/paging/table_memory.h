@@ -67,9 +67,14 @@ class SparseTableMemory final : public PageTableMemory {
 
     std::vector<Range> m_ram;
     std::unordered_map<u64, std::unique_ptr<Page>> m_pages;
-    // One-entry lookup caches; most walk loads hit the page the previous one hit.
-    mutable u64 m_last_pfn = ~u64{0};
-    mutable const Page* m_last_page = nullptr;
+    // A direct-mapped cache of pfn -> page in front of the hash map: a walk touches a few
+    // table pages again and again. Pages are never freed, so entries never go stale.
+    struct CacheSlot {
+        u64 pfn = ~u64{0};
+        const Page* page = nullptr;
+    };
+    static constexpr std::size_t kCacheSlots = 64;
+    mutable std::array<CacheSlot, kCacheSlots> m_cache{};
     u64 m_loads = 0;
     u64 m_stores = 0;
 };

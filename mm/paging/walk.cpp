@@ -216,6 +216,16 @@ std::string_view fault_reason_name(FaultReason r) {
     return "?";
 }
 
+namespace {
+// The checks of check_mmu_state without building an error (the walk's fast path).
+bool mmu_state_fits(const PagingFormat& fmt, const MmuState& mmu) {
+    const unsigned max_bits = fmt.family == DescriptorFamily::X86 ? 52u : fmt.max_pa_bits;
+    if (mmu.phys_bits < 32 || mmu.phys_bits > max_bits)
+        return false;
+    return fmt.split == VaSplit::LpaeT1sz ? mmu.t1sz <= 7 : mmu.t1sz == 0;
+}
+} // namespace
+
 ErrorOr<void> check_mmu_state(const PagingFormat& fmt, const MmuState& mmu) {
     const unsigned max_bits = fmt.family == DescriptorFamily::X86 ? 52u : fmt.max_pa_bits;
     if (mmu.phys_bits < 32 || mmu.phys_bits > max_bits)
@@ -230,19 +240,21 @@ ErrorOr<void> check_mmu_state(const PagingFormat& fmt, const MmuState& mmu) {
     return {};
 }
 
-ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem, const MmuState& mmu,
-                         VirtAddr va, Access access, WalkMode mode) {
-    TRY(check_mmu_state(fmt, mmu));
-    WalkRecord rec;
+ErrorOr<void> walk_into(WalkRecord& rec, const PagingFormat& fmt, PageTableMemory& mem,
+                        const MmuState& mmu, VirtAddr va, Access access, WalkMode mode) {
+    if (!mmu_state_fits(fmt, mmu))
+        return check_mmu_state(fmt, mmu).release_error();
     rec.va = va;
     rec.access = access;
-    const auto fail = [&](FaultReason reason, int level) -> WalkRecord {
+    rec.high_root = false;
+    rec.depth = 0;
+    const auto fail = [&](FaultReason reason, int level) -> ErrorOr<void> {
         WalkFault f{reason, level, 0};
         if (level >= 0)
             f.arch_level =
                 fmt.levels[rec.levels[static_cast<unsigned>(level)].format_level].arch_level;
         rec.outcome = f;
-        return rec;
+        return {};
     };
 
     // Root selection and the width of the region it translates.
@@ -303,7 +315,7 @@ ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem, const Mm
         const unsigned ibits = li == first ? top_bits : L.index_bits;
         const int here = static_cast<int>(rec.depth);
         LevelRecord& r = rec.levels[rec.depth++];
-        r.format_level = li;
+        r.format_level = static_cast<u8>(li);
         r.table = table;
         r.index = static_cast<u32>((v >> L.index_shift) & ones(ibits));
         r.entry_addr = table.offset(u64{r.index} * eb);
@@ -322,7 +334,7 @@ ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem, const Mm
         }
         if (k < 0)
             return fail(FaultReason::NotPresent, here);
-        r.kind = k;
+        r.kind = static_cast<std::int8_t>(k);
         const EntryKind& K = L.kinds[static_cast<unsigned>(k)];
         const u64 oa = output_address(K, raw);
         if (fmt.family == DescriptorFamily::X86) {
@@ -379,9 +391,16 @@ ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem, const Mm
             }
         }
         rec.outcome = t;
-        return rec;
+        return {};
     }
     return make_error(ErrorKind::Internal, "{}: the last level has a table kind", fmt.name);
+}
+
+ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem, const MmuState& mmu,
+                         VirtAddr va, Access access, WalkMode mode) {
+    WalkRecord rec;
+    TRY(walk_into(rec, fmt, mem, mmu, va, access, mode));
+    return rec;
 }
 
 DecodedEntry decode_entry(const PagingFormat& fmt, const LevelRecord& r) {

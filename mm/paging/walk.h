@@ -99,13 +99,13 @@ struct WalkFault {
 };
 
 struct LevelRecord {
-    unsigned format_level = 0; // index into PagingFormat::levels
     PhysAddr table;
-    u32 index = 0;
     PhysAddr entry_addr;
     u64 raw = 0;       // as loaded
     u64 raw_after = 0; // after the architectural A/D update (== raw when untouched)
-    int kind = -1;     // index into LevelFormat::kinds, -1 when no kind matched
+    u32 index = 0;
+    u8 format_level = 0;   // index into PagingFormat::levels
+    std::int8_t kind = -1; // index into LevelFormat::kinds, -1 when no kind matched
 };
 
 // The typed view of one visited entry, for explanations and pictures.
@@ -133,6 +133,12 @@ struct WalkRecord {
 [[nodiscard]] ErrorOr<WalkRecord> walk(const PagingFormat& fmt, PageTableMemory& mem,
                                        const MmuState& mmu, VirtAddr va, Access access,
                                        WalkMode mode);
+
+// The same walk into a caller-owned record (no copy of the record; the TLB fill path).
+// Entries of rec.levels at and beyond rec.depth are stale.
+[[nodiscard]] ErrorOr<void> walk_into(WalkRecord& rec, const PagingFormat& fmt,
+                                      PageTableMemory& mem, const MmuState& mmu, VirtAddr va,
+                                      Access access, WalkMode mode);
 
 [[nodiscard]] DecodedEntry decode_entry(const PagingFormat& fmt, const LevelRecord& level);
 
