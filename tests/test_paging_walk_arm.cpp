@@ -513,3 +513,16 @@ TEST_CASE("ARM architectural walks store nothing (no hardware AF/DBM or A/D mode
                 .ok());
     CHECK(f.m.content_hash() == before);
 }
+
+TEST_CASE("paging_format_for picks the format of each arch", "[paging]") {
+    CHECK(paging_format_for(Arch::I386, 12, 0).value() == &kI386);
+    CHECK(paging_format_for(Arch::I386Pae, 12, 0).value() == &kI386Pae);
+    CHECK(paging_format_for(Arch::X86_64La57, 12, 0).value() == &kX86_64La57);
+    CHECK(paging_format_for(Arch::Arm, 12, 0).value() == &kArmShort);
+    CHECK(paging_format_for(Arch::ArmLpae, 12, 0).value() == &kArmLpae);
+    CHECK(paging_format_for(Arch::Arm64, 14, 47).value() == &kArm64_16K_47);
+    auto bad = paging_format_for(Arch::X86_64, 16, 0);
+    REQUIRE(bad.is_error());
+    CHECK(bad.error().message().find("PAGE_SHIFT 16") != std::string::npos);
+    CHECK(fault_reason_name(FaultReason::AccessFlag) == "access flag fault");
+}

@@ -21,4 +21,30 @@ ErrorOr<const PagingFormat*> arm64_paging_format(unsigned page_shift, unsigned v
                       page_shift, va_bits);
 }
 
+ErrorOr<const PagingFormat*> paging_format_for(Arch arch, unsigned page_shift, unsigned va_bits) {
+    if (arch == Arch::Arm64)
+        return arm64_paging_format(page_shift, va_bits);
+    if (page_shift != 12)
+        return make_error(ErrorKind::InvalidConfig,
+                          "{} page tables: PAGE_SHIFT {} is not supported; only 12 (4 KiB)",
+                          arch_name(arch), page_shift);
+    switch (arch) {
+    case Arch::I386:
+        return &kI386;
+    case Arch::I386Pae:
+        return &kI386Pae;
+    case Arch::X86_64:
+        return &kX86_64;
+    case Arch::X86_64La57:
+        return &kX86_64La57;
+    case Arch::Arm:
+        return &kArmShort;
+    case Arch::ArmLpae:
+        return &kArmLpae;
+    case Arch::Arm64:
+        break;
+    }
+    return make_error(ErrorKind::Internal, "paging_format_for: unknown arch");
+}
+
 } // namespace kmemu::paging

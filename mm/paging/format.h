@@ -8,6 +8,7 @@
 #include <array>
 #include <string_view>
 
+#include "mm/arch.h"
 #include "mm/error.h"
 #include "mm/paging/bits.h"
 #include "mm/paging/long_descriptor.h"
@@ -174,7 +175,8 @@ constexpr PagingFormat i386_pae_format() {
     f.has_nx = true;
     f.level_count = 3;
     const BitRange a = bits(51, 12);
-    // The 4 PDPTEs are loaded with CR3 and have no A bit; PS is reserved in them.
+    // The CPU loads the 4 PDPTEs with CR3 (a reserved bit there is a #GP at MOV CR3; kmemu
+    // reports it as a reserved-bit fault of the walk). PDPTEs have no A bit; PS is reserved.
     EntryKind pdpte =
         kind("page directory", kP, kP, EntryRole::Table, 12, a, kPdpteReserved | kPaeHighReserved);
     f.levels = {level("PDPTE", "pgd", 3, 30, 2, false, pdpte),
@@ -338,8 +340,12 @@ static_assert(kArm64_4K_48.level_count == 4 && kArm64_4K_39.level_count == 3 &&
 static_assert(kArm64_4K_48.table_bytes(3) == 4096 && kArm64_16K_48.table_bytes(3) == 16 * KiB &&
               kArm64_64K_48.table_bytes(2) == 64 * KiB);
 
-// The format of an Arch; arm64 takes the granule (PAGE_SHIFT 12, 14 or 16) and VA_BITS.
+// The arm64 format for a granule (PAGE_SHIFT 12, 14 or 16) and VA_BITS.
 [[nodiscard]] ErrorOr<const PagingFormat*> arm64_paging_format(unsigned page_shift,
                                                                unsigned va_bits);
+// The format an Arch's kernel uses (page_shift and va_bits matter for arm64 only; the other
+// arches require page_shift 12).
+[[nodiscard]] ErrorOr<const PagingFormat*> paging_format_for(Arch arch, unsigned page_shift,
+                                                             unsigned va_bits);
 
 } // namespace kmemu::paging
