@@ -376,6 +376,9 @@ ErrorOr<void> walk_into(WalkRecord& rec, const PagingFormat& fmt, PageTableMemor
             return fail(refusal(t.permissions, access), here);
 
         if (mode == WalkMode::Architectural && fmt.family == DescriptorFamily::X86) {
+            // Top level first, as the CPU goes. A store that fails (memory that loaded but
+            // will not store) leaves the levels above it updated and is reported as a walk
+            // fault at the failing level.
             for (unsigned i = 0; i < rec.depth; ++i) {
                 LevelRecord& lr = rec.levels[i];
                 if (!fmt.levels[lr.format_level].sets_accessed)
