@@ -1,6 +1,7 @@
 #include "mm/paging/table_memory.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -56,8 +57,18 @@ ErrorOr<u64> SparseTableMemory::load_descriptor(PhysAddr pa, DescriptorWidth wid
     ++m_loads;
     if (page == nullptr)
         return u64{0};
-    u64 value = 0;
     const u8* p = page->data() + (pa.get() & kPageMask);
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n == 8) {
+            u64 v8 = 0;
+            std::memcpy(&v8, p, 8);
+            return v8;
+        }
+        u32 v4 = 0;
+        std::memcpy(&v4, p, 4);
+        return u64{v4};
+    }
+    u64 value = 0;
     for (unsigned i = 0; i < n; ++i) // little-endian regardless of the host
         value |= static_cast<u64>(p[i]) << (8 * i);
     return value;
