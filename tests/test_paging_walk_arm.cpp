@@ -95,6 +95,9 @@ TEST_CASE("ARM short descriptor: sections and supersections", "[paging][walk][ar
     CHECK(r.translation().page_size == 1 * MiB);
     CHECK(r.translation().cache == CacheAttributes{0b00011, 0}); // TEX 0, C 1, B 1
     CHECK(r.translation().global);
+    const auto sect = std::get<ArmSection>(decode_entry(kArmShort, r.levels[0]));
+    CHECK(sect.base == PhysAddr(0x60000000));
+    CHECK(sect.ap == 1);
     // Kernel write to the APX section: permission fault, section (FS 0x0d).
     const WalkRecord ro = run(kArmShort, f.m, f.mmu, 0xc0100000, kWrite);
     CHECK(ro.fault().reason == FaultReason::WriteToReadOnly);
@@ -420,6 +423,9 @@ TEST_CASE("arm64 4K/48: TTBR selection, blocks and permissions", "[paging][walk]
     const WalkRecord k = run(kArm64_4K_48, m, mmu, 0xffff800008000abcull, kWrite);
     REQUIRE(k.ok());
     CHECK(k.high_root);
+    CHECK(std::get<LongDescriptor>(decode_entry(kArm64_4K_48, k.levels[3])) == kpage);
+    CHECK(std::get<LongDescriptor>(decode_entry(kArm64_4K_48, k.levels[0])).address ==
+          PhysAddr(0x11000));
     CHECK(k.translation().pa == PhysAddr(0x40000abc));
     CHECK(run(kArm64_4K_48, m, mmu, 0xffff800008000000ull, kExec).fault().reason ==
           FaultReason::ExecuteNever);
