@@ -160,10 +160,14 @@ bool PhysicalMemory::has_frame(Pfn pfn) const {
 std::byte* PhysicalMemory::host_frame(Pfn pfn, Access access) {
     if (!has_frame(pfn))
         return nullptr;
-    if (access == Access::Write)
+    if (access == Access::Write) {
         mark_touched(pfn.get());
-    else if (!is_touched(pfn.get()))
+        // The caller may write through the pointer from now on: treat it as written.
+        if (!m_watched.empty() && m_watched.contains(pfn.get()) && m_on_watched_write)
+            m_on_watched_write(pfn);
+    } else if (!is_touched(pfn.get())) {
         return m_zero_page;
+    }
     return m_base + (pfn.get() << m_page_shift);
 }
 
@@ -233,6 +237,8 @@ PhysResult PhysicalMemory::access(PhysAddr start, Span buf) {
                 if constexpr (IsWrite) {
                     mark_touched(pfn);
                     std::memcpy(m_base + a, p + off, n);
+                    if (!m_watched.empty() && m_watched.contains(pfn) && m_on_watched_write)
+                        m_on_watched_write(Pfn(pfn));
                 } else if (is_touched(pfn)) {
                     std::memcpy(p + off, m_base + a, n);
                 } else {
@@ -251,6 +257,14 @@ PhysResult PhysicalMemory::access(PhysAddr start, Span buf) {
 
 PhysResult PhysicalMemory::read(PhysAddr addr, std::span<std::byte> out) {
     return access<false>(addr, out);
+}
+
+void PhysicalMemory::watch_frame(Pfn pfn) {
+    m_watched.insert(pfn.get());
+}
+
+void PhysicalMemory::unwatch_frame(Pfn pfn) {
+    m_watched.erase(pfn.get());
 }
 
 void PhysicalMemory::zero_frames(Pfn first, u64 count) {

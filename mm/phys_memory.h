@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 #include "mm/error.h"
@@ -62,6 +64,18 @@ class PhysicalMemory {
 
     PhysResult read(PhysAddr addr, std::span<std::byte> out);
     PhysResult write(PhysAddr addr, std::span<const std::byte> in);
+    // Watched frames (page-table pages): every write into one, through any path of this
+    // interface (a descriptor store, the walker's A/D update, a kernel store, later /dev/mem),
+    // and every host_frame(Write) of one, calls the observer with its pfn, after the write. The
+    // TLB invalidates on it, so no stale translation survives a page-table write.
+    void watch_frame(Pfn pfn);
+    void unwatch_frame(Pfn pfn);
+    [[nodiscard]] bool is_watched(Pfn pfn) const { return m_watched.contains(pfn.get()); }
+    [[nodiscard]] u64 watched_frames() const { return m_watched.size(); }
+    void set_watched_write_observer(std::function<void(Pfn)> observer) {
+        m_on_watched_write = std::move(observer);
+    }
+
     // Fill whole frames with zeros (get_zeroed_page, __GFP_ZERO). Never-written frames already
     // read as zeros and are left alone, so zeroing costs no host memory.
     void zero_frames(Pfn first, u64 count);
@@ -126,6 +140,8 @@ class PhysicalMemory {
     u64 m_sections_allocated = 0;
     u64 m_touched_pages = 0;
     u64 m_touch_generation = 0;
+    std::unordered_set<u64> m_watched;
+    std::function<void(Pfn)> m_on_watched_write;
 };
 
 } // namespace kmemu
