@@ -36,6 +36,8 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_pages = TRY(PageAllocator::boot(m->m_layout, m->m_ram, m->m_profile.page_alloc));
     PhysicalMemory* phys = m->m_phys.get();
     m->m_pages->set_frame_zeroer([phys](Pfn first, u64 n) { phys->zero_frames(first, n); });
+    m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
+                                                      memory_hooks_for(*m->m_phys));
     m->m_memory_line =
         render_memory_line(m->m_layout, m->m_profile, m->m_ram, boot_memory_stats(*m->m_pages));
     m->m_config = std::move(config);

@@ -14,6 +14,7 @@
 #include "mm/page_alloc.h"
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
+#include "mm/slab/kmalloc.h"
 
 namespace kmemu {
 
@@ -31,6 +32,12 @@ class Machine {
     [[nodiscard]] const IomemTree& iomem() const { return *m_iomem; }
     [[nodiscard]] PageAllocator& page_allocator() { return *m_pages; }
     [[nodiscard]] const PageAllocator& page_allocator() const { return *m_pages; }
+    [[nodiscard]] KmallocAllocator& kmalloc() { return *m_kmalloc; }
+    [[nodiscard]] const KmallocAllocator& kmalloc() const { return *m_kmalloc; }
+
+    // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
+    // vmalloc's lazy_max_pages scale with it.
+    static constexpr unsigned kOnlineCpus = 1;
 
     // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
     // kernel printed them at mem_init.
@@ -46,6 +53,7 @@ class Machine {
     std::unique_ptr<PhysicalMemory> m_phys;
     std::optional<IomemTree> m_iomem;
     std::unique_ptr<PageAllocator> m_pages;
+    std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::string m_memory_line;
 };
 

@@ -13,6 +13,7 @@
 #include "mm/layout_x86_64.h"
 #include "mm/mem_init_rules.h"
 #include "mm/page_alloc_rules.h"
+#include "mm/slab/slab_rules.h"
 
 namespace kmemu {
 
@@ -26,6 +27,7 @@ struct KernelProfile {
     PageAllocRules page_alloc;
     MemInitRules mem_init;
     IomemRules iomem;
+    SlabRules slab;
 
     // page_shift: the machine's PAGE_SHIFT (arm64 granules change MAX_ORDER and sections).
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch,

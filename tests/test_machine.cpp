@@ -98,3 +98,15 @@ TEST_CASE("machine: every arch boots at small, medium and large sizes", "[machin
         }
     }
 }
+
+TEST_CASE("machine: kmalloc hands out direct-map memory backed by the machine's frames",
+          "[machine]") {
+    auto m = boot({"arch=i386", "mem=256M", "kernel=6.1"});
+    VirtAddr p = m->kmalloc().kmalloc(100, GFP_KERNEL);
+    REQUIRE(p.get() != 0);
+    // kmalloc-128 on i386; the object lies in lowmem.
+    CHECK(m->kmalloc().ksize(p) == 128);
+    CHECK(p >= m->layout().page_offset);
+    CHECK(p < m->layout().high_memory);
+    m->kmalloc().kfree(p);
+}
