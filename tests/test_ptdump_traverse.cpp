@@ -63,8 +63,8 @@ TEST_CASE("traverse: x86_64 4-level leaves, holes, a table in a hole and a loop"
     CHECK(odd[2]->kind == TraversalItemKind::TableLoop);
     CHECK(odd[2]->va.get() == 0xfffffa0000000000);
     // PML4 holes between the present entries 0, 273, 400, 500.
-    const std::vector<std::pair<u32, u32>> want_holes = {{1, 272}, {274, 126}, {401, 99},
-                                                         {501, 11}};
+    const std::vector<std::pair<u32, u32>> want_holes = {
+        {1, 272}, {274, 126}, {401, 99}, {501, 11}};
     CHECK(top_holes == want_holes);
     // The leaf's translation is the walker's (kernel read): PT[1] is read-only.
     const auto& ro = items.value()[1];
@@ -77,7 +77,7 @@ TEST_CASE("traverse: i386 2-level with a PTE table and 4M pages") {
     SparseTableMemory mem({{0, 8 * MiB}});
     MmuState mmu;
     mmu.root = PhysAddr(0x1000);
-    mem.put32(PhysAddr(0x1000), 0x2000 | 0x67);            // PDE[0] -> PT 0x2000
+    mem.put32(PhysAddr(0x1000), 0x2000 | 0x67);             // PDE[0] -> PT 0x2000
     mem.put32(PhysAddr(0x2000 + 5 * 4), 0x5000 | 0x63);     // PTE[5] -> 0x5000
     mem.put32(PhysAddr(0x1000 + 768 * 4), 0x400000 | 0xe3); // PDE[768] 4M page (P RW A D PS)
     // PSE-36: PA[35:32] = 1 in bits 16:13 -> 4M page at 0x1_00800000.
@@ -95,7 +95,7 @@ TEST_CASE("traverse: i386 2-level with a PTE table and 4M pages") {
 TEST_CASE("traverse: i386 PAE, the 4-entry PDPT") {
     SparseTableMemory mem({{0, 8 * MiB}});
     MmuState mmu;
-    mmu.root = PhysAddr(0x1020); // CR3 bits 4:0 ignored; 32-byte aligned
+    mmu.root = PhysAddr(0x1020);                     // CR3 bits 4:0 ignored; 32-byte aligned
     mem.put64(PhysAddr(0x1020 + 3 * 8), 0x3000 | P); // PDPTE[3] (only P)
     mem.put64(PhysAddr(0x3000 + 0 * 8), 0x200000 | P | RW | A | D | PS | G | NX); // 2M
     mem.put64(PhysAddr(0x3000 + 1 * 8), 0x4000 | P | RW | A | D);
@@ -121,7 +121,7 @@ TEST_CASE("traverse: ARM short descriptors, sections, a supersection and a coars
     s.base = PhysAddr(0x00200000);
     mem.put32(PhysAddr(0x4000 + 0xc01 * 4), encode_arm_section(s).value());
     ArmCoarseTable c;
-    c.base = PhysAddr(0x8800); // 1 KiB aligned
+    c.base = PhysAddr(0x8800);                                             // 1 KiB aligned
     mem.put32(PhysAddr(0x4000 + 0xbf0 * 4), encode_arm_coarse(c).value()); // 0xbf000000
     ArmPage pg;
     pg.ap = 1;
@@ -178,10 +178,8 @@ TEST_CASE("traverse: arm64 4K/48 blocks and pages in both halves") {
     // TTBR0 first: L0[1] = 1 << 39 = 0x8000000000, L1[2] = 2 << 30.
     // TTBR1 from 0xffff000000000000: L2[1] = 0x200000, L1[1] = 0x40000000.
     const std::vector<LeafView> want = {
-        {0x8080000000, 1 * GiB, 0x80000000, 1},
-        {0xffff000000000000, 2 * MiB, 0x400000, 2},
-        {0xffff000000200000, 4 * KiB, 0x600000, 3},
-        {0xffff000000201000, 4 * KiB, 0x601000, 3},
+        {0x8080000000, 1 * GiB, 0x80000000, 1},       {0xffff000000000000, 2 * MiB, 0x400000, 2},
+        {0xffff000000200000, 4 * KiB, 0x600000, 3},   {0xffff000000201000, 4 * KiB, 0x601000, 3},
         {0xffff000040000000, 1 * GiB, 0x40000000, 1},
     };
     CHECK(leaves_of(items.value()) == want);
