@@ -179,7 +179,7 @@ ErrorOr<VmapResult> VmapSpace::reserve(const VmapRequest& req) {
     if (req.vstart > req.vend)
         return make_error(ErrorKind::InvalidConfig, "vmap reserve: vstart {:#x} > vend {:#x}",
                           req.vstart, req.vend);
-    if (req.vend.get() > m_word_mask + 1 || req.size > m_word_mask)
+    if ((m_word_mask != ~u64{0} && req.vend.get() > m_word_mask + 1) || req.size > m_word_mask)
         return make_error(ErrorKind::InvalidConfig,
                           "vmap reserve: range or size beyond the {}-bit word",
                           m_word_mask == ~u64{0} ? 64 : 32);
@@ -272,8 +272,8 @@ ErrorOr<VmapResult> VmapSpace::vmalloc(u64 size, std::string caller, u64 totalra
             nested.purged = nested.purged || result.purged;
             return nested;
         }
-        area = find_vm_area(*result.addr); // the map may have moved nothing, but re-find
-        area->vpages = true;
+        area->vpages = true; // std::map nodes are stable: `area` still points at it
+        area->pages_vaddr = *nested.addr;
     }
     return result;
 }
@@ -351,17 +351,21 @@ VfreeResult VmapSpace::free(VirtAddr addr) {
         return VfreeResult::BadAlign;
     auto it = m_areas.end();
     if (m_rules.find_by_containing) {
-        auto c = lowest_ending_at_or_after(addr.get());
         // __find_vmap_area: va_start <= addr < va_end.
-        if (c != m_areas.end() && c->first <= addr.get() && addr < c->second.area.end())
-            it = m_areas.find(c->first);
+        auto c = m_areas.upper_bound(addr.get());
+        if (c != m_areas.begin() && addr < std::prev(c)->second.area.end())
+            it = std::prev(c);
     } else {
         it = m_areas.find(addr.get()); // __remove_vm_area: tmp->addr == addr
     }
     if (it == m_areas.end() || it->second.lazy)
         return VfreeResult::NotFound;
+    // __vunmap: remove_vm_area first, then vfree() of a vmalloc'ed page array.
+    const VirtAddr pages_area = it->second.area.pages_vaddr;
     if (!m_rules.lazy_free) {
         erase_area(it);
+        if (pages_area.get())
+            free(pages_area);
         return VfreeResult::Freed;
     }
     // free_vmap_area_noflush: queue it; purge once more than lazy_max_pages() are queued.
@@ -370,6 +374,8 @@ VfreeResult VmapSpace::free(VirtAddr addr) {
     m_lazy_nr += it->second.area.size >> m_rules.page_shift;
     if (m_lazy_nr > m_rules.lazy_max_pages(m_online_cpus))
         purge();
+    if (pages_area.get())
+        free(pages_area);
     return VfreeResult::Freed;
 }
 
@@ -387,11 +393,11 @@ void VmapSpace::purge() {
 
 const VmArea* VmapSpace::find_vm_area(VirtAddr addr) const {
     if (m_rules.find_by_containing) {
-        auto c = lowest_ending_at_or_after(addr.get());
-        if (c != m_areas.end() && c->first <= addr.get() && addr < c->second.area.end() &&
-            !c->second.lazy)
-            return &c->second.area;
-        return nullptr;
+        auto c = m_areas.upper_bound(addr.get());
+        if (c == m_areas.begin())
+            return nullptr;
+        const Entry& e = std::prev(c)->second;
+        return addr < e.area.end() && !e.lazy ? &e.area : nullptr;
     }
     auto it = m_areas.find(addr.get());
     return it == m_areas.end() || it->second.lazy ? nullptr : &it->second.area;

@@ -36,9 +36,10 @@ struct VmArea {
     u64 size = 0;  // vm_struct.size: includes the guard page unless VM_NO_GUARD
     u32 flags = 0; // VmFlag bits
     unsigned nr_pages = 0;
-    std::string caller;  // %pS text ("load_module+0x1234/0x2000"), empty = no caller
-    PhysAddr phys_addr;  // ioremap only (0 = not printed)
-    bool vpages = false; // the page array itself was vmalloc'ed
+    std::string caller;   // %pS text ("load_module+0x1234/0x2000"), empty = no caller
+    PhysAddr phys_addr;   // ioremap only (0 = not printed)
+    bool vpages = false;  // the page array itself was vmalloc'ed ...
+    VirtAddr pages_vaddr; // ... at this address (freed with the area); 0 = none
 
     [[nodiscard]] VirtAddr end() const { return addr.offset(size); }
     // get_vm_area_size(): the usable part, without the guard page.
