@@ -38,6 +38,7 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_pages->set_frame_zeroer([phys](Pfn first, u64 n) { phys->zero_frames(first, n); });
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
                                                       memory_hooks_for(*m->m_phys));
+    m->m_vmap = std::make_unique<VmapSpace>(m->m_profile.vmalloc, m->m_layout, kOnlineCpus);
     m->m_memory_line =
         render_memory_line(m->m_layout, m->m_profile, m->m_ram, boot_memory_stats(*m->m_pages));
     m->m_config = std::move(config);

@@ -15,6 +15,7 @@
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
 #include "mm/slab/kmalloc.h"
+#include "mm/vmalloc/vmap_space.h"
 
 namespace kmemu {
 
@@ -34,6 +35,9 @@ class Machine {
     [[nodiscard]] const PageAllocator& page_allocator() const { return *m_pages; }
     [[nodiscard]] KmallocAllocator& kmalloc() { return *m_kmalloc; }
     [[nodiscard]] const KmallocAllocator& kmalloc() const { return *m_kmalloc; }
+    // The vmalloc address space's areas (vmlist / vmap_area list), without page tables yet.
+    [[nodiscard]] VmapSpace& vmap_space() { return *m_vmap; }
+    [[nodiscard]] const VmapSpace& vmap_space() const { return *m_vmap; }
 
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
@@ -54,6 +58,7 @@ class Machine {
     std::optional<IomemTree> m_iomem;
     std::unique_ptr<PageAllocator> m_pages;
     std::unique_ptr<KmallocAllocator> m_kmalloc;
+    std::unique_ptr<VmapSpace> m_vmap;
     std::string m_memory_line;
 };
 

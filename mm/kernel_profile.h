@@ -14,6 +14,7 @@
 #include "mm/mem_init_rules.h"
 #include "mm/page_alloc_rules.h"
 #include "mm/slab/slab_rules.h"
+#include "mm/vmalloc/vmalloc_rules.h"
 
 namespace kmemu {
 
@@ -28,6 +29,7 @@ struct KernelProfile {
     MemInitRules mem_init;
     IomemRules iomem;
     SlabRules slab;
+    VmallocRules vmalloc;
 
     // page_shift: the machine's PAGE_SHIFT (arm64 granules change MAX_ORDER and sections).
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch,
