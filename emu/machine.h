@@ -8,6 +8,7 @@
 
 #include "mm/error.h"
 #include "mm/iomem.h"
+#include "mm/kernel_pgtable.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
@@ -31,6 +32,13 @@ class Machine {
     [[nodiscard]] const IomemTree& iomem() const { return *m_iomem; }
     [[nodiscard]] PageAllocator& page_allocator() { return *m_pages; }
     [[nodiscard]] const PageAllocator& page_allocator() const { return *m_pages; }
+    // init_mm's page tables (swapper_pg_dir), built at boot before the page allocator.
+    [[nodiscard]] KernelPageTables& kernel_page_tables() { return *m_kpgtable; }
+    [[nodiscard]] const KernelPageTables& kernel_page_tables() const { return *m_kpgtable; }
+    // What memblock handed out at boot (page-table pages, ARM swapper_pg_dir and vectors).
+    [[nodiscard]] const std::vector<MemblockAllocation>& boot_allocations() const {
+        return m_boot_allocations;
+    }
 
     // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
     // kernel printed them at mem_init.
@@ -45,6 +53,8 @@ class Machine {
     Layout m_layout;
     std::unique_ptr<PhysicalMemory> m_phys;
     std::optional<IomemTree> m_iomem;
+    std::unique_ptr<KernelPageTables> m_kpgtable;
+    std::vector<MemblockAllocation> m_boot_allocations;
     std::unique_ptr<PageAllocator> m_pages;
     std::string m_memory_line;
 };
