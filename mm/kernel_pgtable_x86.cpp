@@ -48,7 +48,8 @@ std::vector<Range> direct_map_ranges(const Layout& l, const RamMap& ram, bool ra
         const u64 s = std::max(align_up(r.start.get(), 4096), kIsaEnd);
         const u64 e = std::min(align_down(r.end.get(), 4096), end);
         if (s < e) {
-            if (!out.empty() && out.back().end >= s)
+            // [0, ISA_END) is its own init_memory_mapping call: never merged.
+            if (out.size() > 1 && out.back().end >= s)
                 out.back().end = std::max(out.back().end, e);
             else
                 out.push_back({s, e});
