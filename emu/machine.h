@@ -8,6 +8,7 @@
 
 #include "mm/error.h"
 #include "mm/iomem.h"
+#include "mm/kernel_pgtable.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
@@ -43,6 +44,14 @@ class Machine {
     // vmalloc's lazy_max_pages scale with it.
     static constexpr unsigned kOnlineCpus = 1;
 
+    // init_mm's page tables (swapper_pg_dir), built at boot before the page allocator.
+    [[nodiscard]] KernelPageTables& kernel_page_tables() { return *m_kpgtable; }
+    [[nodiscard]] const KernelPageTables& kernel_page_tables() const { return *m_kpgtable; }
+    // What memblock handed out at boot (page-table pages, ARM swapper_pg_dir and vectors).
+    [[nodiscard]] const std::vector<MemblockAllocation>& boot_allocations() const {
+        return m_boot_allocations;
+    }
+
     // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
     // kernel printed them at mem_init.
     [[nodiscard]] const std::string& memory_line() const { return m_memory_line; }
@@ -56,6 +65,8 @@ class Machine {
     Layout m_layout;
     std::unique_ptr<PhysicalMemory> m_phys;
     std::optional<IomemTree> m_iomem;
+    std::unique_ptr<KernelPageTables> m_kpgtable;
+    std::vector<MemblockAllocation> m_boot_allocations;
     std::unique_ptr<PageAllocator> m_pages;
     std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::unique_ptr<VmapSpace> m_vmap;
