@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
         return cli::cmd_layout(args);
     if (cmd == "proc")
         return cli::cmd_proc(args);
+    if (cmd == "ptdump")
+        return cli::cmd_ptdump(args);
+    if (cmd == "walk")
+        return cli::cmd_walk(args);
     if (cmd == "run")
         return scenario::run_command(args);
     return cli::usage_error(fmt::format("unknown command '{}'", cmd));

@@ -13,6 +13,8 @@ namespace kmemu::cli {
 
 int cmd_layout(const std::vector<std::string>& args);
 int cmd_proc(const std::vector<std::string>& args);
+int cmd_ptdump(const std::vector<std::string>& args);
+int cmd_walk(const std::vector<std::string>& args);
 
 // Shared pieces.
 extern const char* const kUsage;

@@ -16,6 +16,11 @@ Commands:
                                constant and the zones; --svg: a picture of the address space
   proc NAME [WORDS...]         boot a machine and print /proc/NAME as root reads it
                                (iomem, buddyinfo, zoneinfo, slabinfo)
+  ptdump [WORDS...]            the kernel page tables in the format of the kernel's
+                               /sys/kernel/debug/page_tables/kernel
+  walk [--write|--exec|--user] [--svg FILE] [WORDS...] ADDR
+                               walk ADDR through the kernel page tables, level by level
+                               (inspection walk: nothing is changed); --svg: a picture
   run [--check|--update] FILE...  run scenario scripts (docs/scenarios.md); --check compares
                                each transcript with FILE.expected
   help                         this text
