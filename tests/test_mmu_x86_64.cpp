@@ -369,16 +369,25 @@ TEST_CASE("mmu x86_64: a frame that becomes a page table loses cached write acce
     X86_64 f;
     // VA 0x401000 maps PA 0x200000 writable; the TLB caches a host pointer for writes.
     require_ok(f.mmu->store<u64>(VirtAddr(0x401000), 0, kSup));
-    // The frame becomes a page table: PD[4] -> table at 0x200000, whose entry 0 maps VA
-    // 0x800000 to PA 0x300000 (watch_frame happens inside put64).
+    // The frame becomes a page table (watch_frame happens inside put64): its entry 0 maps PA
+    // 0x300000. It is linked into a second mm (PML4 0x5000 -> PDPT 0x6000 -> PD 0x7000 ->
+    // PT 0x200000, so VA 0 uses it), whose table writes do not touch the first mm's slots.
     f.m.put64(0x200000, x86_entry(P4K, W64, 0x300000, true, false, true, true));
-    f.m.put64(0x3020, x86::_PAGE_TABLE | 0x200000);
-    CHECK(f.mmu->load<u8>(VirtAddr(0x800000), kRead).ok());
+    f.m.put64(0x5000, x86::_PAGE_TABLE | 0x6000);
+    f.m.put64(0x6000, x86::_PAGE_TABLE | 0x7000);
+    f.m.put64(0x7000, x86::_PAGE_TABLE | 0x200000);
+    MmuState s2 = f.state;
+    s2.root = PhysAddr(0x5000);
+    auto mm2 = f.m.mmu(kX86_64, s2);
+    CHECK(mm2->load<u8>(VirtAddr(0), kRead).ok());
+    CHECK(f.mmu->stats().invalidations == 0); // the first mm's slot survived, write bit gone
     // The kernel clears the PTE through its alias (VA 0x401000, as set_pte through the direct
-    // map): the store must reach PhysicalMemory and drop the VA 0x800000 translation.
+    // map): the store must reach PhysicalMemory and drop the other mm's translation.
     require_ok(f.mmu->store<u64>(VirtAddr(0x401000), 0, kSup));
-    CHECK(fault_of(f.mmu->load<u8>(VirtAddr(0x800000), kRead)).reason == FaultReason::NotPresent);
-    // Reads of the table through the alias still work, and see the current entry.
+    CHECK(f.mmu->stats().walks == 1);
+    CHECK(mm2->stats().invalidations == 1);
+    CHECK(fault_of(mm2->load<u8>(VirtAddr(0), kRead)).reason == FaultReason::NotPresent);
+    // Reads of the table through the alias still hit and see the current entry.
     CHECK(value_of(f.mmu->load<u64>(VirtAddr(0x401000), kRead)) == 0);
 }
 

@@ -61,7 +61,7 @@ class AddressSpaceMmu {
     // Loads new MMU registers (a CR3 write without PCID, a TTBR write): flushes this TLB.
     [[nodiscard]] ErrorOr<void> set_mmu_state(const paging::MmuState& state);
     [[nodiscard]] PhysicalMemory& phys() { return m_phys; }
-    [[nodiscard]] paging::PageTableMemory& table_memory() { return m_tables; }
+    [[nodiscard]] paging::PhysTableMemory& table_memory() { return m_tables; }
 
     // Little-endian scalar accesses. `load` checks the permission of `access` as given
     // (Execute for an instruction fetch; Write makes it a read-for-ownership).
