@@ -189,6 +189,15 @@ TEST_CASE("mmu x86_64: clearing a PTE makes the next access fault without a flus
     CHECK(r.entry_addr == PhysAddr(0x4008));
     CHECK(f.mmu->stats().flushes == 0);
     CHECK(f.mmu->stats().invalidations == 1);
+    // A write into a watched frame no cached walk read (0x9000) drops nothing; a write into
+    // the PT frame drops every slot whose walk read that frame (the observer names a frame,
+    // not an entry), here the one for VA 0x400000.
+    CHECK(f.mmu->load<u8>(VirtAddr(0x400000), kRead).ok());
+    f.m.put64(0x9000, 0);
+    CHECK(f.mmu->valid_entries() == 1);
+    f.m.put64(0x4ff8, 0);
+    CHECK(f.mmu->valid_entries() == 0);
+    CHECK(f.mmu->stats().invalidations == 2);
     // Clearing an upper level (the PDE) drops everything below it too.
     f.m.put64(0x4008, x86_entry(P4K, W64, 0x200000, true, true, true, true));
     CHECK(f.mmu->load<u64>(VirtAddr(0x401000), kRead).ok());
