@@ -18,6 +18,10 @@
 // already moved when the hole is found. Bulk transfers go page by page and report the bytes
 // moved before the first fault (copy_to_user-style partial progress).
 //
+// Not modelled: 32-bit linear-address wraparound (an access that runs past 0xffffffff faults
+// as outside the translated range instead of wrapping to 0), PCID/ASID-tagged entries,
+// concurrent use from several threads.
+//
 // Invalidation (what the kernel's calls require; see tlb.h for the entry invariants):
 // * writes into watched page-table frames through any path drop, in every address space of
 //   the machine, the slots whose walk read that frame (MmuRegistry dispatches);

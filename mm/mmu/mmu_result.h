@@ -43,6 +43,8 @@ struct MmuFault {
     [[nodiscard]] std::string describe() const;
 };
 
+inline const MmuFault kNoFault{};
+
 // A value or a fault. Holds no walk record (it would make every load's result hundreds of
 // bytes); AddressSpaceMmu::last_fault_walk() keeps the full record of the last faulting walk.
 template <typename T>
@@ -51,8 +53,9 @@ class [[nodiscard]] MmuResult {
     MmuResult(T value) : m_v(std::in_place_index<0>, value) {} // NOLINT: implicit by design
     MmuResult(const MmuFault& fault) : m_v(std::in_place_index<1>, fault) {} // NOLINT
     [[nodiscard]] bool ok() const { return m_v.index() == 0; }
-    [[nodiscard]] T value() const { return *std::get_if<0>(&m_v); }
-    [[nodiscard]] const MmuFault& fault() const { return *std::get_if<1>(&m_v); }
+    // value() of a fault is T{} and fault() of a value an empty MmuFault: defined, never UB.
+    [[nodiscard]] T value() const { return ok() ? *std::get_if<0>(&m_v) : T{}; }
+    [[nodiscard]] const MmuFault& fault() const { return ok() ? kNoFault : *std::get_if<1>(&m_v); }
 
   private:
     std::variant<T, MmuFault> m_v;
@@ -64,7 +67,7 @@ class [[nodiscard]] MmuResult<void> {
     MmuResult() = default;
     MmuResult(const MmuFault& fault) : m_fault(fault) {} // NOLINT: implicit by design
     [[nodiscard]] bool ok() const { return !m_fault.has_value(); }
-    [[nodiscard]] const MmuFault& fault() const { return *m_fault; }
+    [[nodiscard]] const MmuFault& fault() const { return m_fault ? *m_fault : kNoFault; }
 
   private:
     std::optional<MmuFault> m_fault;
