@@ -52,7 +52,8 @@ concept MmuScalar = std::is_same_v<T, u8> || std::is_same_v<T, u16> || std::is_s
 
 class AddressSpaceMmu {
   public:
-    // The format's page size must be the machine's (PhysicalMemory::page_shift).
+    // The format's page size must be the machine's (PhysicalMemory::page_shift). `format` is
+    // kept by reference: one of the static formats of paging/format.h.
     [[nodiscard]] static ErrorOr<std::unique_ptr<AddressSpaceMmu>>
     create(MmuRegistry& registry, const paging::PagingFormat& format,
            const paging::MmuState& state);
