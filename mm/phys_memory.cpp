@@ -260,7 +260,8 @@ PhysResult PhysicalMemory::read(PhysAddr addr, std::span<std::byte> out) {
 }
 
 void PhysicalMemory::watch_frame(Pfn pfn) {
-    m_watched.insert(pfn.get());
+    if (m_watched.insert(pfn.get()).second && m_on_frame_watched)
+        m_on_frame_watched(pfn);
 }
 
 void PhysicalMemory::unwatch_frame(Pfn pfn) {

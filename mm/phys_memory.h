@@ -61,6 +61,8 @@ class PhysicalMemory {
     // written. Read of a never-written frame returns a shared read-only zero page: valid for
     // reading zeros until the frame is first written (see frames_touched_generation()).
     [[nodiscard]] std::byte* host_frame(Pfn pfn, Access access);
+    // Whether a host_frame(Read) pointer is the shared zero page (the frame was not written).
+    [[nodiscard]] bool is_zero_page(const std::byte* p) const { return p == m_zero_page; }
 
     PhysResult read(PhysAddr addr, std::span<std::byte> out);
     PhysResult write(PhysAddr addr, std::span<const std::byte> in);
@@ -74,6 +76,11 @@ class PhysicalMemory {
     [[nodiscard]] u64 watched_frames() const { return m_watched.size(); }
     void set_watched_write_observer(std::function<void(Pfn)> observer) {
         m_on_watched_write = std::move(observer);
+    }
+    // Called with the pfn when a frame starts being watched, so a TLB can stop writing into it
+    // through a host pointer it cached while the frame was ordinary memory.
+    void set_frame_watched_observer(std::function<void(Pfn)> observer) {
+        m_on_frame_watched = std::move(observer);
     }
 
     // Fill whole frames with zeros (get_zeroed_page, __GFP_ZERO). Never-written frames already
@@ -142,6 +149,7 @@ class PhysicalMemory {
     u64 m_touch_generation = 0;
     std::unordered_set<u64> m_watched;
     std::function<void(Pfn)> m_on_watched_write;
+    std::function<void(Pfn)> m_on_frame_watched;
 };
 
 } // namespace kmemu
