@@ -64,6 +64,7 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_ram = TRY(config.resolve_ram_map());
     m->m_layout = TRY(compute_layout(config, m->m_profile, m->m_ram));
     m->m_phys = TRY(PhysicalMemory::create(m->m_ram, config.mmio, config.page_shift()));
+    m->m_mmu_registry = std::make_unique<mmu::MmuRegistry>(*m->m_phys);
     m->m_iomem = TRY(build_boot_iomem(m->m_ram, m->m_layout, config.mmio, config.kernel));
     // memblock: what is already reserved, then the kernel's page tables, whose pages the
     // page allocator then sees as reserved (PG_reserved, "reserved" in the Memory: line).
@@ -78,6 +79,8 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     const auto extra = memblock.reserved_ranges();
     m->m_pages = TRY(PageAllocator::boot(l, m->m_ram, m->m_profile.page_alloc, extra));
     m->m_kpgtable->attach_page_allocator(*m->m_pages);
+    m->m_kernel_mmu = TRY(mmu::AddressSpaceMmu::create(*m->m_mmu_registry, m->m_kpgtable->format(),
+                                                       m->m_kpgtable->mmu()));
     PhysicalMemory* phys = m->m_phys.get();
     m->m_pages->set_frame_zeroer([phys](Pfn first, u64 n) { phys->zero_frames(first, n); });
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,

@@ -12,6 +12,8 @@
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
+#include "mm/mmu/address_space_mmu.h"
+#include "mm/mmu/mmu_registry.h"
 #include "mm/page_alloc.h"
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
@@ -44,6 +46,11 @@ class Machine {
     // vmalloc's lazy_max_pages scale with it.
     static constexpr unsigned kOnlineCpus = 1;
 
+    // The machine's TLBs: flush_tlb_all / flush_tlb_kernel_range reach every address space.
+    [[nodiscard]] mmu::MmuRegistry& mmu_registry() { return *m_mmu_registry; }
+    // Kernel-mode loads and stores through init_mm's page tables and a software TLB.
+    [[nodiscard]] mmu::AddressSpaceMmu& kernel_mmu() { return *m_kernel_mmu; }
+
     // init_mm's page tables (swapper_pg_dir), built at boot before the page allocator.
     [[nodiscard]] KernelPageTables& kernel_page_tables() { return *m_kpgtable; }
     [[nodiscard]] const KernelPageTables& kernel_page_tables() const { return *m_kpgtable; }
@@ -70,6 +77,10 @@ class Machine {
     std::unique_ptr<PageAllocator> m_pages;
     std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::unique_ptr<VmapSpace> m_vmap;
+    // Members are destroyed in reverse order: the kernel MMU before the registry it is on, the
+    // registry before the physical memory it observes.
+    std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
+    std::unique_ptr<mmu::AddressSpaceMmu> m_kernel_mmu;
     std::string m_memory_line;
 };
 

@@ -116,3 +116,23 @@ TEST_CASE("machine: kmalloc hands out direct-map memory backed by the machine's 
     CHECK(p < m->layout().high_memory);
     m->kmalloc().kfree(p);
 }
+
+TEST_CASE("machine: kernel loads and stores go through init_mm's tables and the TLB", "[machine]") {
+    auto m = boot({"arch=i386", "mem=512M", "kernel=6.1"});
+    auto& kmmu = m->kernel_mmu();
+    const mmu::Access kread{paging::AccessType::Read, paging::Privilege::Supervisor};
+    VirtAddr p = m->kmalloc().kmalloc(64, GFP_KERNEL);
+    REQUIRE(p.get() != 0);
+    REQUIRE(kmmu.store<u32>(p, 0x12345678u, paging::Privilege::Supervisor).ok());
+    // The store landed in the frame behind the direct-map address: __pa(p) = p - PAGE_OFFSET.
+    PhysAddr pa(p.get() - 0xc0000000u);
+    CHECK(m->phys_memory().read_u32(pa).value == 0x12345678u);
+    auto v = kmmu.load<u32>(p, kread);
+    REQUIRE(v.ok());
+    CHECK(v.value() == 0x12345678u);
+    // VMALLOC_START has nothing mapped yet: a kernel oops-worthy fault, as a value.
+    auto f = kmmu.load<u32>(m->layout().vmalloc_start, kread);
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.fault().va == m->layout().vmalloc_start);
+    m->kmalloc().kfree(p);
+}
