@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "emu/virtual_clock.h"
 #include "mm/error.h"
 #include "mm/iomem.h"
+#include "mm/kernel_image/kernel_symbols.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
 #include "mm/machine_config.h"
@@ -39,6 +41,14 @@ class Machine {
     [[nodiscard]] VmapSpace& vmap_space() { return *m_vmap; }
     [[nodiscard]] const VmapSpace& vmap_space() const { return *m_vmap; }
 
+    // The kernel image's symbol table (/proc/kallsyms); set_address() moves a symbol, and
+    // kernel variables are rewritten by the caller if it moves one of them.
+    [[nodiscard]] KernelSymbols& symbols() { return *m_symbols; }
+    [[nodiscard]] const KernelSymbols& symbols() const { return *m_symbols; }
+    // Virtual time since boot. Advancing it rewrites jiffies_64 in the image.
+    [[nodiscard]] const VirtualClock& clock() const { return m_clock; }
+    ErrorOr<void> advance_clock_ns(u64 delta_ns);
+
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
     static constexpr unsigned kOnlineCpus = 1;
@@ -60,6 +70,8 @@ class Machine {
     std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::unique_ptr<VmapSpace> m_vmap;
     std::string m_memory_line;
+    std::optional<KernelSymbols> m_symbols;
+    VirtualClock m_clock;
 };
 
 } // namespace kmemu
