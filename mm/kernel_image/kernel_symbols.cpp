@@ -147,12 +147,14 @@ ErrorOr<KernelSymbols> KernelSymbols::build(const Layout& layout, const KernelIm
 
     // Functions. start_kernel is __init (.init.text); the rest are in .text.
     b.add("start_kernel", at_fraction(img.init_begin, img.init_end, 64), 'T');
-    b.add(rules.printk_name, at_fraction(img.stext, img.etext, 12), 'T');
-    b.add(rules.page_fault_name, at_fraction(img.stext, img.etext, 20), rules.page_fault_type);
-    b.add("__kmalloc", at_fraction(img.stext, img.etext, 48), 'T');
-    b.add("kfree", at_fraction(img.stext, img.etext, 50), 'T');
-    b.add("vmalloc", at_fraction(img.stext, img.etext, 56), 'T');
-    b.add("vfree", at_fraction(img.stext, img.etext, 57), 'T');
+    // .text proper starts at the later of _text and _stext (old ARM links .init between).
+    const VirtAddr text = std::max(img.text, img.stext);
+    b.add(rules.printk_name, at_fraction(text, img.etext, 12), 'T');
+    b.add(rules.page_fault_name, at_fraction(text, img.etext, 20), rules.page_fault_type);
+    b.add("__kmalloc", at_fraction(text, img.etext, 48), 'T');
+    b.add("kfree", at_fraction(text, img.etext, 50), 'T');
+    b.add("vmalloc", at_fraction(text, img.etext, 56), 'T');
+    b.add("vfree", at_fraction(text, img.etext, 57), 'T');
 
     KernelSymbols t;
     t.m_symbols = b.take();
