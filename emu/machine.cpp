@@ -1,6 +1,8 @@
 #include "emu/machine.h"
 
 #include "emu/boot_log.h"
+#include "mm/kernel_image/kernel_vars.h"
+#include "mm/kernel_image/linux_banner.h"
 
 namespace kmemu {
 
@@ -55,6 +57,13 @@ KernelPgtableOptions kernel_pgtable_options(const MachineConfig& c) {
     return o;
 }
 
+// totalram_pages: the pages handed to the buddy allocator (managed pages) after mem_init.
+KernelVarValues kernel_var_values(const Layout& l, const KernelProfile& p,
+                                  const BootMemoryStats& s) {
+    return {l.high_memory.get(), l.max_low_pfn.get(), l.max_pfn.get(), s.managed_pages,
+            linux_banner(p.kernel_image)};
+}
+
 } // namespace
 
 ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
@@ -86,10 +95,19 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
                                                       memory_hooks_for(*m->m_phys));
     m->m_vmap = std::make_unique<VmapSpace>(m->m_profile.vmalloc, m->m_layout, kOnlineCpus);
-    m->m_memory_line =
-        render_memory_line(m->m_layout, m->m_profile, m->m_ram, boot_memory_stats(*m->m_pages));
+    const BootMemoryStats stats = boot_memory_stats(*m->m_pages);
+    m->m_memory_line = render_memory_line(m->m_layout, m->m_profile, m->m_ram, stats);
+    m->m_symbols = TRY(KernelSymbols::build(m->m_layout, m->m_profile.kernel_image));
+    TRY(write_kernel_variables(*m->m_symbols, m->m_profile.kernel_image,
+                               kernel_var_values(m->m_layout, m->m_profile, stats), *m->m_phys));
     m->m_config = std::move(config);
     return m;
+}
+
+ErrorOr<void> Machine::advance_clock_ns(u64 delta_ns) {
+    TRY(m_clock.advance_ns(delta_ns));
+    return write_jiffies(*m_symbols, *m_phys,
+                         jiffies_64_after(m_profile.kernel_image.hz, m_clock.now_ns()));
 }
 
 std::string Machine::layout_block() const {

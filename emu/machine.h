@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "emu/virtual_clock.h"
 #include "mm/error.h"
 #include "mm/iomem.h"
+#include "mm/kernel_image/kernel_symbols.h"
 #include "mm/kernel_pgtable.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
@@ -41,6 +43,14 @@ class Machine {
     // The vmalloc address space's areas (vmlist / vmap_area list), without page tables yet.
     [[nodiscard]] VmapSpace& vmap_space() { return *m_vmap; }
     [[nodiscard]] const VmapSpace& vmap_space() const { return *m_vmap; }
+
+    // The kernel image's symbol table (/proc/kallsyms); set_address() moves a symbol, and
+    // kernel variables are rewritten by the caller if it moves one of them.
+    [[nodiscard]] KernelSymbols& symbols() { return *m_symbols; }
+    [[nodiscard]] const KernelSymbols& symbols() const { return *m_symbols; }
+    // Virtual time since boot. Advancing it rewrites jiffies_64 in the image.
+    [[nodiscard]] const VirtualClock& clock() const { return m_clock; }
+    ErrorOr<void> advance_clock_ns(u64 delta_ns);
 
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
@@ -82,6 +92,8 @@ class Machine {
     std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
     std::unique_ptr<mmu::AddressSpaceMmu> m_kernel_mmu;
     std::string m_memory_line;
+    std::optional<KernelSymbols> m_symbols;
+    VirtualClock m_clock;
 };
 
 } // namespace kmemu

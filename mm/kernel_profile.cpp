@@ -14,6 +14,7 @@ KernelProfile KernelProfile::for_machine(KernelVersion version, Arch arch, unsig
     p.mem_init = mem_init_rules_for(version, arch);
     p.iomem = iomem_rules_for(version, arch);
     p.vmalloc = vmalloc_rules_for(version, arch, page_shift);
+    p.kernel_image = kernel_image_rules_for(version, arch);
     p.slab = slab_rules_for(version, arch, page_shift, p.page_alloc.nr_orders);
     return p;
 }

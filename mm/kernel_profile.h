@@ -6,6 +6,7 @@
 
 #include "mm/arch.h"
 #include "mm/iomem_rules.h"
+#include "mm/kernel_image/kernel_image_rules.h"
 #include "mm/kernel_version.h"
 #include "mm/layout_arm.h"
 #include "mm/layout_arm64.h"
@@ -30,6 +31,7 @@ struct KernelProfile {
     IomemRules iomem;
     SlabRules slab;
     VmallocRules vmalloc;
+    KernelImageRules kernel_image;
 
     // page_shift: the machine's PAGE_SHIFT (arm64 granules change MAX_ORDER and sections).
     [[nodiscard]] static KernelProfile for_machine(KernelVersion version, Arch arch,
