@@ -123,6 +123,24 @@ VmallocRules vmalloc_rules_for(KernelVersion v, Arch arch, unsigned page_shift) 
     r.vpages_by_flag = r.flags.vpages != 0;
 
     r.vmalloc_end_inclusive = arch == Arch::X86_64 || arch == Arch::X86_64La57;
+
+    // vread/vwrite. Page-wise copy, ioremap holes and the zeroed tail: "kcore: fix vread/vwrite
+    // to be aware of holes" (KAMEZAWA Hiroyuki, d0107eb0, 2.6.32; S24 byte-wise, S32 aligned).
+    // The lookup before the walk: "mm/vmalloc: fix wrong behavior in vread" (Chen Wandun,
+    // f181234a, dated 2021-09-02 -> 5.15, from the date; absent in S510, present in S61).
+    // vm_map_ram areas read: Baoquan He's "allow vread() to read out vm_map_ram areas" series
+    // (6.3, from the date); vread_iter: Lorenzo Stoakes, 4c91c07c, 6.4 (S613).
+    // vwrite: removed with /dev/kmem (5.13; S61 has none).
+    if (!v.at_least(2, 6, 32))
+        r.vread_style = VreadStyle::ByteWise;
+    else if (!v.at_least(6, 4))
+        r.vread_style = VreadStyle::AlignedZeroTail;
+    else
+        r.vread_style = VreadStyle::Iter;
+    r.has_vm_map_ram = !vmlist_era;
+    r.vread_exceed_precheck = v.at_least(5, 15);
+    r.vread_vmap_ram = v.at_least(6, 3);
+    r.has_vwrite = !v.at_least(5, 13);
     return r;
 }
 

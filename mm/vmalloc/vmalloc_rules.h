@@ -36,6 +36,19 @@ enum class VmapList {
     VmapAreaList, // all vmap_areas in address order (3.10+)
 };
 
+// How vread (and vwrite) treat the range they are given (kernel-semantics.md §3.5).
+enum class VreadStyle {
+    // <=2.6.31: byte-wise copy through the kernel mapping; VM_IOREMAP areas read and written
+    // like any other; no tail fill; returns the bytes processed.
+    ByteWise,
+    // 2.6.32-6.3: page-wise via vmalloc_to_page (absent page = zeros / write skipped);
+    // VM_IOREMAP areas are holes; vread returns 0 or the unclamped count with the tail zeroed.
+    AlignedZeroTail,
+    // 6.4+: vread_iter: never 0 for a non-empty request, everything uncovered is zeros and the
+    // (clamped) count is returned.
+    Iter,
+};
+
 // How /proc/vmallocinfo shows a lazily freed (unpurged) area.
 enum class UnpurgedView {
     Hidden,          // not listed (vmlist eras)
@@ -107,6 +120,18 @@ struct VmallocRules {
     // __vmalloc_node: PAGE_ALIGN(size) == 0 or (size >> PAGE_SHIFT) > totalram (num_physpages
     // in 2.6.24) -> NULL. Present in every supported version.
     bool rejects_over_totalram = true;
+
+    // vread / vwrite (mm/vread.cpp)
+    VreadStyle vread_style = VreadStyle::Iter;
+    // vread first finds the lowest vmap_area ending above addr and returns (or, vread_iter,
+    // zero-fills) at once when none exists or addr + count <= its start (5.15+).
+    bool vread_exceed_precheck = true;
+    // vm_map_ram() exists (the vmap_area allocator, 2.6.28).
+    bool has_vm_map_ram = true;
+    // vm_map_ram areas without a vm_struct are read (VMAP_RAM flag, 6.3+); before, holes.
+    bool vread_vmap_ram = true;
+    // vwrite exists (removed together with /dev/kmem in 5.13).
+    bool has_vwrite = false;
 
     [[nodiscard]] u64 page_size() const { return u64{1} << page_shift; }
     // lazy_max_pages(): fls(num_online_cpus()) * (32 MiB / PAGE_SIZE) (2.6.28-6.13).
