@@ -98,6 +98,12 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     const BootMemoryStats stats = boot_memory_stats(*m->m_pages);
     m->m_memory_line = render_memory_line(m->m_layout, m->m_profile, m->m_ram, stats);
     m->m_symbols = TRY(KernelSymbols::build(m->m_layout, m->m_profile.kernel_image));
+    // The page-table symbol names the real top-level table the boot built. arm64 is left out:
+    // its tables sit at the end of .bss while 4.18+ kernels keep swapper_pg_dir in the
+    // read-only area before __init_begin (known gap, see the issue notes).
+    if (config.arch != Arch::Arm64)
+        TRY(m->m_symbols->set_address(m->m_symbols->pgd_name(), m->m_kpgtable->swapper_pg_dir(),
+                                      m->m_kpgtable->root_pa()));
     TRY(write_kernel_variables(*m->m_symbols, m->m_profile.kernel_image,
                                kernel_var_values(m->m_layout, m->m_profile, stats), *m->m_phys));
     m->m_config = std::move(config);

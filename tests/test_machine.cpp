@@ -137,3 +137,14 @@ TEST_CASE("machine: kernel loads and stores go through init_mm's tables and the 
     CHECK(f.fault().va == m->layout().vmalloc_start);
     m->kmalloc().kfree(p);
 }
+
+TEST_CASE("machine: swapper_pg_dir in kallsyms is the table CR3/TTBR points at", "[machine]") {
+    for (const char* arch : {"arch=i386", "arch=i386-pae", "arch=x86_64", "arch=arm"}) {
+        auto m = boot({arch, "kernel=6.1"});
+        const auto* sym = m->symbols().find(m->symbols().pgd_name());
+        REQUIRE(sym != nullptr);
+        INFO(arch);
+        CHECK(sym->address == m->kernel_page_tables().swapper_pg_dir());
+        CHECK(sym->phys == m->kernel_page_tables().root_pa());
+    }
+}
