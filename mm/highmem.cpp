@@ -302,8 +302,7 @@ KmapResult Highmem::kmap_atomic(page* p, std::optional<km_type> type) {
     return r;
 }
 
-KmapResult Highmem::unmap_atomic_slot(VirtAddr va, u64 idx) {
-    (void)idx;
+KmapResult Highmem::unmap_atomic_slot(VirtAddr va) {
     if (m_rules.atomic_unmap_clears_pte)
         if (auto r = clear_pte(va); r.is_error())
             return from_error(r.error());
@@ -330,7 +329,7 @@ KmapResult Highmem::kunmap_atomic(VirtAddr addr, std::optional<km_type> type) {
                 return fail(KmapStatus::Bug,
                             "kunmap_atomic: {:#x} is not a live kmap_atomic of km_type {}", addr,
                             static_cast<unsigned>(*type));
-            KmapResult r = unmap_atomic_slot(va, *idx);
+            KmapResult r = unmap_atomic_slot(va);
             if (r.ok())
                 m_atomic_type_slot[*idx].reset();
             return r;
@@ -344,7 +343,7 @@ KmapResult Highmem::kunmap_atomic(VirtAddr addr, std::optional<km_type> type) {
                         "kunmap_atomic: {:#x} is slot {}, but the innermost atomic kmap is slot "
                         "{} at {:#x} (unmaps must be LIFO)",
                         addr, *idx, top, kmap_slot_virt(top));
-        KmapResult r = unmap_atomic_slot(va, *idx);
+        KmapResult r = unmap_atomic_slot(va);
         if (r.ok())
             m_atomic_stack.pop_back();
         return r;

@@ -123,7 +123,7 @@ class Highmem {
     KmapResult kmap_high(page* p);
     KmapResult kunmap_high_slot(u64 nr, const char* caller);
     KmapResult map_atomic_slot(Pfn pfn, u64 idx);
-    KmapResult unmap_atomic_slot(VirtAddr va, u64 idx);
+    KmapResult unmap_atomic_slot(VirtAddr va);
 
     Layout m_layout;
     HighmemRules m_rules;
