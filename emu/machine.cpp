@@ -95,6 +95,17 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
                                                       memory_hooks_for(*m->m_phys));
     m->m_vmap = std::make_unique<VmapSpace>(m->m_profile.vmalloc, m->m_layout, kOnlineCpus);
+    // kmap_init: pkmap and the fixmap kmap slots, with HIGHMEM.
+    if (config.highmem_enabled() && m->m_layout.pkmap_base) {
+        const HighmemRules hr = TRY(highmem_rules_for(config.kernel, config.arch));
+        m->m_highmem = TRY(Highmem::create(l, hr, *m->m_kpgtable, *m->m_pages));
+        mmu::MmuRegistry* tlbs = m->m_mmu_registry.get();
+        m->m_highmem->set_tlb_flush(
+            [tlbs](VirtAddr start, VirtAddr end) { tlbs->flush_tlb_kernel_range(start, end); });
+    }
+    m->m_direct_map = std::make_unique<DirectMap>(l, m->m_pages.get());
+    if (m->m_highmem)
+        m->m_direct_map->set_kmap_lookup(m->m_highmem->kmap_lookup());
     const BootMemoryStats stats = boot_memory_stats(*m->m_pages);
     m->m_memory_line = render_memory_line(m->m_layout, m->m_profile, m->m_ram, stats);
     m->m_symbols = TRY(KernelSymbols::build(m->m_layout, m->m_profile.kernel_image));

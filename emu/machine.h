@@ -7,7 +7,9 @@
 #include <string>
 
 #include "emu/virtual_clock.h"
+#include "mm/direct_map.h"
 #include "mm/error.h"
+#include "mm/highmem.h"
 #include "mm/iomem.h"
 #include "mm/kernel_image/kernel_symbols.h"
 #include "mm/kernel_pgtable.h"
@@ -69,6 +71,14 @@ class Machine {
         return m_boot_allocations;
     }
 
+    // kmap/kmap_atomic (32-bit HIGHMEM machines only; nullptr otherwise). Its TLB flush hook
+    // is left for the TLB to connect (flush_tlb_kernel_range).
+    [[nodiscard]] Highmem* highmem() { return m_highmem.get(); }
+    [[nodiscard]] const Highmem* highmem() const { return m_highmem.get(); }
+    // The direct-map conversions (__pa, __va, page_address...); page_address of a highmem
+    // page asks the Highmem's pkmap.
+    [[nodiscard]] const DirectMap& direct_map() const { return *m_direct_map; }
+
     // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
     // kernel printed them at mem_init.
     [[nodiscard]] const std::string& memory_line() const { return m_memory_line; }
@@ -87,6 +97,8 @@ class Machine {
     std::unique_ptr<PageAllocator> m_pages;
     std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::unique_ptr<VmapSpace> m_vmap;
+    std::unique_ptr<Highmem> m_highmem;
+    std::unique_ptr<DirectMap> m_direct_map;
     // Members are destroyed in reverse order: the kernel MMU before the registry it is on, the
     // registry before the physical memory it observes.
     std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
