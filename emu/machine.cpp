@@ -95,6 +95,7 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
                                                       memory_hooks_for(*m->m_phys));
     m->m_vmap = std::make_unique<VmapSpace>(m->m_profile.vmalloc, m->m_layout, kOnlineCpus);
+    m->m_vread_backing = std::make_unique<KernelVreadBacking>(*m->m_kpgtable, *m->m_phys);
     // kmap_init: pkmap and the fixmap kmap slots, with HIGHMEM.
     if (config.highmem_enabled() && m->m_layout.pkmap_base) {
         const HighmemRules hr = TRY(highmem_rules_for(config.kernel, config.arch));

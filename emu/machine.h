@@ -22,6 +22,7 @@
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
 #include "mm/slab/kmalloc.h"
+#include "mm/vmalloc/kernel_vread_backing.h"
 #include "mm/vmalloc/vmap_space.h"
 
 namespace kmemu {
@@ -45,6 +46,8 @@ class Machine {
     // The vmalloc address space's areas (vmlist / vmap_area list), without page tables yet.
     [[nodiscard]] VmapSpace& vmap_space() { return *m_vmap; }
     [[nodiscard]] const VmapSpace& vmap_space() const { return *m_vmap; }
+    // What vread/vwrite see: vmalloc_to_page through init_mm's tables, bytes in the frames.
+    [[nodiscard]] KernelVreadBacking& vread_backing() { return *m_vread_backing; }
 
     // The kernel image's symbol table (/proc/kallsyms); set_address() moves a symbol, and
     // kernel variables are rewritten by the caller if it moves one of them.
@@ -97,6 +100,7 @@ class Machine {
     std::unique_ptr<PageAllocator> m_pages;
     std::unique_ptr<KmallocAllocator> m_kmalloc;
     std::unique_ptr<VmapSpace> m_vmap;
+    std::unique_ptr<KernelVreadBacking> m_vread_backing;
     std::unique_ptr<Highmem> m_highmem;
     std::unique_ptr<DirectMap> m_direct_map;
     // Members are destroyed in reverse order: the kernel MMU before the registry it is on, the

@@ -148,3 +148,36 @@ TEST_CASE("machine: swapper_pg_dir in kallsyms is the table CR3/TTBR points at",
         CHECK(sym->phys == m->kernel_page_tables().root_pa());
     }
 }
+
+TEST_CASE("machine: vread sees a vmalloc area's page through the kernel page tables", "[machine]") {
+    // The seed machine: 2.6.32 rules (page-wise vread; holes zero; whole count returned when
+    // an area was reached, with the tail zeroed).
+    auto m = boot({"arch=i386", "mem=512M", "split=3G", "kernel=2.6.32"});
+    auto area =
+        m->vmap_space().vmalloc(100, "test", m->page_allocator().zones()[1]->managed_pages());
+    REQUIRE(area);
+    REQUIRE(area->ok());
+    const VirtAddr p = *area->addr;
+    CHECK(p == VirtAddr(0xe0800000)); // the first area sits at VMALLOC_START
+    page* pg = m->page_allocator().alloc_page(GFP_KERNEL);
+    REQUIRE(pg != nullptr);
+    const PhysAddr frame = m->layout().phys_of(page_to_pfn(pg));
+    REQUIRE(m->kernel_page_tables().map_page(p, frame, kProtKernel));
+    const char hello[] = "hello, kmem";
+    REQUIRE(m->phys_memory().write(frame, std::as_bytes(std::span(hello))).ok());
+    // 16 bytes from p: the 12 bytes of the string (with its NUL), then 4 never-written bytes
+    // of the same page, which read as zeros.
+    std::vector<u8> buf(16, 0xee);
+    auto plan = vread(m->vmap_space(), m->vread_backing(), buf, p, 16);
+    REQUIRE(plan);
+    CHECK(plan->ret == 16);
+    CHECK(std::string(reinterpret_cast<const char*>(buf.data())) == "hello, kmem");
+    CHECK(buf[12] == 0);
+    // The guard page after the area reads as zeros; past every area 2.6.32 returns 0.
+    std::vector<u8> tail(8, 0xee);
+    auto past = vread(m->vmap_space(), m->vread_backing(), tail, p.offset(0x1000), 8);
+    REQUIRE(past);
+    CHECK(past->ret == 0);
+    (void)m->kernel_page_tables().unmap_page(p);
+    m->page_allocator().__free_page(pg);
+}
