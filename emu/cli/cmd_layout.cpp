@@ -1,11 +1,15 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "emu/cli/cli.h"
 #include "emu/layout_json.h"
 #include "emu/procfs_iomem.h"
+#include "emu/procfs_kallsyms.h"
 #include "emu/procfs_mm.h"
 #include "emu/procfs_slabinfo.h"
+#include "emu/procfs_vmallocinfo.h"
 #include "emu/svg/layout_svg.h"
 
 namespace kmemu::cli {
@@ -35,12 +39,16 @@ int cmd_proc(const std::vector<std::string>& args) {
     if (!parsed)
         return status;
     if (parsed->words.empty())
-        return usage_error("proc: which file? (iomem, buddyinfo, zoneinfo, slabinfo)");
+        return usage_error(
+            "proc: which file? (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo)");
     std::string name = parsed->words.front();
     parsed->words.erase(parsed->words.begin());
-    if (name != "iomem" && name != "buddyinfo" && name != "zoneinfo" && name != "slabinfo")
-        return usage_error(
-            fmt::format("proc: no /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo)", name));
+    const std::vector<std::string> files{"iomem",    "buddyinfo", "zoneinfo",
+                                         "slabinfo", "kallsyms",  "vmallocinfo"};
+    if (std::find(files.begin(), files.end(), name) == files.end())
+        return usage_error(fmt::format(
+            "proc: no /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo)",
+            name));
     auto m = boot_or_report(parsed->words);
     if (!m)
         return 2;
@@ -50,8 +58,19 @@ int cmd_proc(const std::vector<std::string>& args) {
         fmt::print("{}", render_buddyinfo(m->page_allocator()));
     else if (name == "zoneinfo")
         fmt::print("{}", render_zoneinfo(m->page_allocator()));
-    else
+    else if (name == "slabinfo")
         fmt::print("{}", render_slabinfo(m->kmalloc()));
+    else if (name == "kallsyms")
+        fmt::print("{}", render_kallsyms(m->symbols(), m->profile().kernel_image,
+                                         KallsymsReader{.cap_syslog = true}));
+    else {
+        auto text = render_vmallocinfo(m->vmap_space());
+        if (text.is_error()) {
+            fmt::print(stderr, "kmemu: proc: {}\n", text.error().message());
+            return 2;
+        }
+        fmt::print("{}", text.value());
+    }
     return 0;
 }
 
