@@ -37,6 +37,7 @@ std::string layout_to_json(const Layout& l) {
     o.string("arch", arch_name(l.arch));
     o.number("word_bits", l.word_bits);
     o.number("PAGE_SIZE", l.page_size());
+    o.number("phys_bits", l.phys_bits);
     o.addr("PAGE_OFFSET", l.page_offset.get());
     o.addr("PHYS_OFFSET", l.phys_offset.get());
     o.addr("TASK_SIZE", l.task_size.get());

@@ -25,33 +25,9 @@ BootMemoryStats boot_memory_stats(const PageAllocator& pa) {
     return s;
 }
 
-KernelPgtableOptions kernel_pgtable_options(const MachineConfig& c) {
+KernelPgtableOptions kernel_pgtable_options(const MachineConfig& c, unsigned phys_bits) {
     KernelPgtableOptions o;
-    // The CPU's physical address width: QEMU's defaults (qemu64: 40, PAE qemu32: 36; LPAE 40;
-    // arm64 48).
-    unsigned def = 32;
-    switch (c.arch) {
-    case Arch::I386:
-        def = 32;
-        break;
-    case Arch::I386Pae:
-        def = 36;
-        break;
-    case Arch::X86_64:
-    case Arch::X86_64La57:
-        def = kX86_64DefaultPhysBits;
-        break;
-    case Arch::Arm:
-        def = 32;
-        break;
-    case Arch::ArmLpae:
-        def = 40;
-        break;
-    case Arch::Arm64:
-        def = 48;
-        break;
-    }
-    o.phys_bits = c.phys_bits.value_or(def);
+    o.phys_bits = phys_bits;
     o.highmem = c.highmem_enabled();
     o.va_bits = c.arm64_va_bits();
     return o;
@@ -82,8 +58,9 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     if (m->m_profile.page_alloc.reserved_low_bytes)
         memblock.reserve(PhysAddr(0), PhysAddr(m->m_profile.page_alloc.reserved_low_bytes));
     memblock.reserve(l.image.phys_start, l.image.pa(l.image.end));
-    m->m_kpgtable = TRY(build_kernel_page_tables(
-        l, m->m_profile, m->m_ram, kernel_pgtable_options(config), *m->m_phys, memblock));
+    m->m_kpgtable = TRY(build_kernel_page_tables(l, m->m_profile, m->m_ram,
+                                                 kernel_pgtable_options(config, l.phys_bits),
+                                                 *m->m_phys, memblock));
     m->m_boot_allocations = memblock.allocations();
     const auto extra = memblock.reserved_ranges();
     m->m_pages = TRY(PageAllocator::boot(l, m->m_ram, m->m_profile.page_alloc, extra));

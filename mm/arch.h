@@ -25,4 +25,24 @@ enum class Arch { I386, I386Pae, X86_64, X86_64La57, Arm, ArmLpae, Arm64 };
     return is_32bit(a) ? 32 : 64;
 }
 
+// The CPU's physical address width (x86 MAXPHYADDR, ARM PARange) that `phys_bits=` overrides:
+// what QEMU's default CPU for the arch reports (qemu32 without PAE 32, with PAE 36; qemu64 40;
+// Cortex-A15 with LPAE 40; arm64 `virt` CPUs 48).
+[[nodiscard]] constexpr unsigned default_cpu_phys_bits(Arch a) {
+    switch (a) {
+    case Arch::I386:
+    case Arch::Arm:
+        return 32;
+    case Arch::I386Pae:
+        return 36;
+    case Arch::X86_64:
+    case Arch::X86_64La57:
+    case Arch::ArmLpae:
+        return 40;
+    case Arch::Arm64:
+        return 48;
+    }
+    return 32;
+}
+
 } // namespace kmemu

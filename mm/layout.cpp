@@ -35,8 +35,9 @@ const ZoneSpan* Layout::zone(ZoneType type) const {
     return nullptr;
 }
 
-ErrorOr<Layout> compute_layout(const MachineConfig& config, const KernelProfile& profile,
-                               const RamMap& ram) {
+namespace {
+ErrorOr<Layout> compute_arch_layout(const MachineConfig& config, const KernelProfile& profile,
+                                    const RamMap& ram) {
     switch (config.arch) {
     case Arch::I386:
     case Arch::I386Pae:
@@ -52,6 +53,14 @@ ErrorOr<Layout> compute_layout(const MachineConfig& config, const KernelProfile&
         return compute_layout_arm(config, profile.arm, ram);
     }
     return make_error(ErrorKind::Internal, "unknown arch");
+}
+} // namespace
+
+ErrorOr<Layout> compute_layout(const MachineConfig& config, const KernelProfile& profile,
+                               const RamMap& ram) {
+    Layout layout = TRY(compute_arch_layout(config, profile, ram));
+    layout.phys_bits = config.phys_bits.value_or(default_cpu_phys_bits(config.arch));
+    return layout;
 }
 
 std::string render_layout_block(const Layout& layout, const KernelProfile& profile) {

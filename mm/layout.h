@@ -59,6 +59,7 @@ struct Layout {
     Arch arch = Arch::X86_64;
     unsigned word_bits = 64;
     unsigned page_shift = 12;
+    unsigned phys_bits = 32; // the CPU's physical address width (phys_bits= or the arch default)
 
     // Direct (linear) map: __va(p) = page_offset + (p - phys_offset).
     VirtAddr page_offset; // PAGE_OFFSET

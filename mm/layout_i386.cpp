@@ -287,7 +287,7 @@ ErrorOr<Layout> compute_layout_i386(const MachineConfig& config, const I386Rules
     const u64 maxmem_pfn = static_cast<u64>(maxmem) >> kPageShift;
 
     // Step 4: max_pfn (A.7.1), then max_low_pfn and high_memory (A.7.3-5).
-    const unsigned phys_bits = config.phys_bits.value_or(pae ? 36 : 32);
+    const unsigned phys_bits = config.phys_bits.value_or(default_cpu_phys_bits(config.arch));
     u64 max_arch_pfn = pae ? (u64{1} << (36 - kPageShift)) : (u64{1} << (32 - kPageShift));
     max_arch_pfn = std::min(max_arch_pfn, u64{1} << (phys_bits - kPageShift));
     u64 max_pfn = e820_end_of_ram_pfn(ram, rules.acpi_counts_for_max_pfn, max_arch_pfn);

@@ -200,7 +200,7 @@ ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64R
 
     // MAX_PHYSMEM_BITS: 46 with 4 levels, 52 with 5 (__PHYSICAL_MASK_SHIFT of the era).
     const unsigned max_physmem_bits = la57 ? 52 : 46;
-    const unsigned phys_bits = config.phys_bits.value_or(kX86_64DefaultPhysBits);
+    const unsigned phys_bits = config.phys_bits.value_or(default_cpu_phys_bits(config.arch));
     if (phys_bits < 32 || phys_bits > 52)
         return make_error(ErrorKind::InvalidConfig,
                           "phys_bits: {} is not allowed (allowed: 32 to 52)", phys_bits);

@@ -72,7 +72,4 @@ struct X86_64Rules {
 [[nodiscard]] std::string render_layout_block_x86_64(const Layout& layout,
                                                      const X86_64Rules& rules);
 
-// QEMU's default x86_64 CPU (qemu64) reports 40 physical address bits (CPUID 0x80000008).
-constexpr unsigned kX86_64DefaultPhysBits = 40;
-
 } // namespace kmemu
