@@ -56,6 +56,7 @@ const Registry& standard_registry() {
         register_planned_names(r);
         register_core_functions(r);
         register_core_commands(r);
+        register_machine_commands(r);
         register_layout_constants(r);
         register_uapi_constants(r);
         return r;
