@@ -18,6 +18,7 @@
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
 #include "mm/slab/kmalloc.h"
+#include "mm/vmalloc/vmalloc.h"
 #include "mm/vmalloc/vmap_space.h"
 
 namespace kmemu {
@@ -41,6 +42,10 @@ class Machine {
     // The vmalloc address space's areas (vmlist / vmap_area list), without page tables yet.
     [[nodiscard]] VmapSpace& vmap_space() { return *m_vmap; }
     [[nodiscard]] const VmapSpace& vmap_space() const { return *m_vmap; }
+
+    // vmalloc, vmap, ioremap, module_alloc: pages mapped into init_mm's page tables.
+    [[nodiscard]] VmallocAllocator& vmalloc() { return *m_vmalloc; }
+    [[nodiscard]] const VmallocAllocator& vmalloc() const { return *m_vmalloc; }
 
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
@@ -81,6 +86,7 @@ class Machine {
     // registry before the physical memory it observes.
     std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
     std::unique_ptr<mmu::AddressSpaceMmu> m_kernel_mmu;
+    std::unique_ptr<VmallocAllocator> m_vmalloc;
     std::string m_memory_line;
 };
 
