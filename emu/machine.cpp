@@ -72,6 +72,10 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_kmalloc = std::make_unique<KmallocAllocator>(*m->m_pages, m->m_profile.slab, kOnlineCpus,
                                                       memory_hooks_for(*m->m_phys));
     m->m_vmap = std::make_unique<VmapSpace>(m->m_profile.vmalloc, m->m_layout, kOnlineCpus);
+    m->m_vmalloc = std::make_unique<VmallocAllocator>(
+        *m->m_vmap, *m->m_pages, *m->m_kpgtable, *m->m_mmu_registry, *m->m_kmalloc,
+        vmalloc_api_rules_for(config.kernel, config.arch, m->m_pages->zone(ZoneType::Dma32),
+                              m->m_pages->zone(ZoneType::Dma), config.page_shift()));
     m->m_vread_backing = std::make_unique<KernelVreadBacking>(*m->m_kpgtable, *m->m_phys);
     // kmap_init: pkmap and the fixmap kmap slots, with HIGHMEM.
     if (config.highmem_enabled() && m->m_layout.pkmap_base) {

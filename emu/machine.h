@@ -23,6 +23,7 @@
 #include "mm/ram_map.h"
 #include "mm/slab/kmalloc.h"
 #include "mm/vmalloc/kernel_vread_backing.h"
+#include "mm/vmalloc/vmalloc.h"
 #include "mm/vmalloc/vmap_space.h"
 
 namespace kmemu {
@@ -56,6 +57,10 @@ class Machine {
     // Virtual time since boot. Advancing it rewrites jiffies_64 in the image.
     [[nodiscard]] const VirtualClock& clock() const { return m_clock; }
     ErrorOr<void> advance_clock_ns(u64 delta_ns);
+
+    // vmalloc, vmap, ioremap, module_alloc: pages mapped into init_mm's page tables.
+    [[nodiscard]] VmallocAllocator& vmalloc() { return *m_vmalloc; }
+    [[nodiscard]] const VmallocAllocator& vmalloc() const { return *m_vmalloc; }
 
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
@@ -107,6 +112,7 @@ class Machine {
     // registry before the physical memory it observes.
     std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
     std::unique_ptr<mmu::AddressSpaceMmu> m_kernel_mmu;
+    std::unique_ptr<VmallocAllocator> m_vmalloc;
     std::string m_memory_line;
     std::optional<KernelSymbols> m_symbols;
     VirtualClock m_clock;

@@ -40,6 +40,9 @@ struct VmArea {
     PhysAddr phys_addr;   // ioremap only (0 = not printed)
     bool vpages = false;  // the page array itself was vmalloc'ed ...
     VirtAddr pages_vaddr; // ... at this address (freed with the area); 0 = none
+    // area->pages as pfns, filled by the allocating API (mm/vmalloc/vmalloc.h) once mapped;
+    // empty for bookkeeping-only areas, ioremaps and vmap().
+    std::vector<Pfn> pages;
 
     [[nodiscard]] VirtAddr end() const { return addr.offset(size); }
     // get_vm_area_size(): the usable part, without the guard page.
