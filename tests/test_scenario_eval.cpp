@@ -87,9 +87,13 @@ TEST_CASE("scenario eval: script errors stop the run with exit status 2", "[scen
     // Unknown functions are found before anything runs (nothing is printed first).
     CHECK(run("print 1\nkernel {\n  x = frobnicate(1)\n}").transcript ==
           "t.kms:3:7: error: unknown function 'frobnicate'\n  x = frobnicate(1)\n      ^\n");
+    // Kernel actions belong in kernel blocks; planned names are a clear error until they land.
     CHECK(run("p = vmalloc(4096)").transcript ==
-          "t.kms:1:5: error: the function vmalloc(size) is not available yet in this build\n"
+          "t.kms:1:5: error: vmalloc(size) is only allowed in kernel blocks\n"
           "p = vmalloc(4096)\n    ^\n");
+    CHECK(run("kernel {\n  p = alloc_pages(0)\n}").transcript ==
+          "t.kms:2:7: error: the function alloc_pages(order, flags) is not available yet in this "
+          "build\n  p = alloc_pages(0)\n      ^\n");
     CHECK(run("dmesg").transcript.find("the observation command 'dmesg' is not available yet") !=
           std::string::npos);
     CHECK(run("print len(1, 2)").transcript.find("len(bytes) takes 1 argument, not 2") !=

@@ -16,7 +16,7 @@ Commands:
                                constant and the zones; --svg: a picture of the address space
   proc NAME [WORDS...]         boot a machine and print /proc/NAME as root reads it
                                (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms,
-                               vmallocinfo)
+                               vmallocinfo, meminfo)
   ptdump [WORDS...]            the kernel page tables in the format of the kernel's
                                /sys/kernel/debug/page_tables/kernel
   walk [--write|--exec|--user] [--svg FILE] [WORDS...] ADDR

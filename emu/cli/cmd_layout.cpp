@@ -7,6 +7,7 @@
 #include "emu/layout_json.h"
 #include "emu/procfs_iomem.h"
 #include "emu/procfs_kallsyms.h"
+#include "emu/procfs_meminfo.h"
 #include "emu/procfs_mm.h"
 #include "emu/procfs_slabinfo.h"
 #include "emu/procfs_vmallocinfo.h"
@@ -39,16 +40,16 @@ int cmd_proc(const std::vector<std::string>& args) {
     if (!parsed)
         return status;
     if (parsed->words.empty())
-        return usage_error(
-            "proc: which file? (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo)");
+        return usage_error("proc: which file? (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, "
+                           "vmallocinfo, meminfo)");
     std::string name = parsed->words.front();
     parsed->words.erase(parsed->words.begin());
-    const std::vector<std::string> files{"iomem",    "buddyinfo", "zoneinfo",
-                                         "slabinfo", "kallsyms",  "vmallocinfo"};
+    const std::vector<std::string> files{"iomem",    "buddyinfo",   "zoneinfo", "slabinfo",
+                                         "kallsyms", "vmallocinfo", "meminfo"};
     if (std::find(files.begin(), files.end(), name) == files.end())
-        return usage_error(fmt::format(
-            "proc: no /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo)",
-            name));
+        return usage_error(fmt::format("proc: no /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo, "
+                                       "kallsyms, vmallocinfo, meminfo)",
+                                       name));
     auto m = boot_or_report(parsed->words);
     if (!m)
         return 2;
@@ -60,6 +61,8 @@ int cmd_proc(const std::vector<std::string>& args) {
         fmt::print("{}", render_zoneinfo(m->page_allocator()));
     else if (name == "slabinfo")
         fmt::print("{}", render_slabinfo(m->kmalloc()));
+    else if (name == "meminfo")
+        fmt::print("{}", render_meminfo(*m));
     else if (name == "kallsyms")
         fmt::print("{}", render_kallsyms(m->symbols(), m->profile().kernel_image,
                                          KallsymsReader{.cap_syslog = true}));

@@ -2,12 +2,13 @@
 // the kernel page tables (ptdump), one address's walk, /proc files (cat /proc/NAME).
 #include <fmt/format.h>
 
-#include "emu/ptdump.h"
 #include "emu/procfs_iomem.h"
 #include "emu/procfs_kallsyms.h"
+#include "emu/procfs_meminfo.h"
 #include "emu/procfs_mm.h"
 #include "emu/procfs_slabinfo.h"
 #include "emu/procfs_vmallocinfo.h"
+#include "emu/ptdump.h"
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/registry.h"
 #include "emu/walk_view.h"
@@ -30,9 +31,11 @@ ErrorOr<std::string> proc_text(Machine& m, std::string_view name) {
                                KallsymsReader{.cap_syslog = true});
     if (name == "vmallocinfo")
         return render_vmallocinfo(m.vmap_space());
+    if (name == "meminfo")
+        return render_meminfo(m);
     return make_error(ErrorKind::NotFound,
                       "no such file: /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, "
-                      "vmallocinfo)",
+                      "vmallocinfo, meminfo)",
                       name);
 }
 
@@ -55,8 +58,8 @@ ErrorOr<void> cmd_ptdump(Interpreter& in, std::span<const Value>) {
         return in.no_machine("ptdump");
     Machine& m = *in.machine();
     auto& kpt = m.kernel_page_tables();
-    in.write(TRY(render_ptdump(kpt.format(), kpt.table_memory(), kpt.mmu(), m.layout(),
-                               m.config().kernel)));
+    in.write(TRY(
+        render_ptdump(kpt.format(), kpt.table_memory(), kpt.mmu(), m.layout(), m.config().kernel)));
     return {};
 }
 
