@@ -1,5 +1,7 @@
 #include "mm/layout.h"
 
+#include <fmt/format.h>
+
 #include "mm/kernel_profile.h"
 #include "mm/machine_config.h"
 
@@ -61,6 +63,12 @@ ErrorOr<Layout> compute_layout(const MachineConfig& config, const KernelProfile&
     Layout layout = TRY(compute_arch_layout(config, profile, ram));
     layout.phys_bits = config.phys_bits.value_or(default_cpu_phys_bits(config.arch));
     return layout;
+}
+
+void append_layout_line(std::string& out, std::string_view prefix, u64 start, u64 end,
+                        unsigned shift, std::string_view unit, unsigned addr_digits) {
+    out += fmt::format("{}: 0x{:0{}x} - 0x{:0{}x}   ({:4} {})\n", prefix, start, addr_digits, end,
+                       addr_digits, (end - start) >> shift, unit);
 }
 
 std::string render_layout_block(const Layout& layout, const KernelProfile& profile) {

@@ -108,6 +108,13 @@ struct Layout {
 [[nodiscard]] ErrorOr<Layout> compute_layout(const MachineConfig& config,
                                              const KernelProfile& profile, const RamMap& ram);
 
+// One line of the x86 mem_init layout block: `prefix` is everything up to the colon
+// ("    fixmap  ", "  cpu_entry ", "      .init "), addresses in `addr_digits` hex digits, and
+// the size `%4ld` of (end - start) >> shift, which widens past 4 digits
+// (arch/x86/mm/init_32.c mem_init, 2.6.18-5.6).
+void append_layout_line(std::string& out, std::string_view prefix, u64 start, u64 end,
+                        unsigned shift, std::string_view unit, unsigned addr_digits);
+
 // The boot-time "virtual kernel memory layout:" block in the printk format of that arch and
 // version (or of the last version that printed it). One string, lines ending in '\n'.
 [[nodiscard]] std::string render_layout_block(const Layout& layout, const KernelProfile& profile);

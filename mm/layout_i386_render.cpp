@@ -6,37 +6,29 @@
 
 namespace kmemu {
 
-namespace {
-
-// One line: `prefix` is the left part up to the colon ("    fixmap  ", "  cpu_entry ",
-// "      .init "); the size is `%4ld` of (end - start) >> shift, so it widens past 4 digits.
-void line(std::string& out, std::string_view prefix, u64 start, u64 end, unsigned shift,
-          std::string_view unit) {
-    out += fmt::format("{}: 0x{:08x} - 0x{:08x}   ({:4} {})\n", prefix, start, end,
-                       (end - start) >> shift, unit);
-}
-
-} // namespace
-
 std::string render_layout_block_i386(const Layout& l, const I386Rules& rules) {
     // Versions that do not print the block (2.6.11-2.6.17, 5.7+) get the format of the nearest
     // version that did: the 2.6.18+ format for the old ones (no cpu_entry line), the 5.6
     // format (with cpu_entry) for the new ones; rules.block_has_cpu_entry covers both.
     std::string out = "virtual kernel memory layout:\n";
-    line(out, "    fixmap  ", l.fixaddr_start.get(), l.fixaddr_top.get(), 10, "kB");
+    append_layout_line(out, "    fixmap  ", l.fixaddr_start.get(), l.fixaddr_top.get(), 10, "kB",
+                       8);
     if (rules.block_has_cpu_entry) {
         if (const NamedRegion* cea = l.region(kRegionCpuEntryArea))
-            line(out, "  cpu_entry ", cea->start.get(), cea->end.get(), 10, "kB");
+            append_layout_line(out, "  cpu_entry ", cea->start.get(), cea->end.get(), 10, "kB", 8);
     }
     if (l.pkmap_base) {
         u64 base = l.pkmap_base->get();
-        line(out, "    pkmap   ", base, base + l.last_pkmap * l.page_size(), 10, "kB");
+        append_layout_line(out, "    pkmap   ", base, base + l.last_pkmap * l.page_size(), 10, "kB",
+                           8);
     }
-    line(out, "    vmalloc ", l.vmalloc_start.get(), l.vmalloc_end.get(), 20, "MB");
-    line(out, "    lowmem  ", l.page_offset.get(), l.high_memory.get(), 20, "MB");
-    line(out, "      .init ", l.image.init_begin.get(), l.image.init_end.get(), 10, "kB");
-    line(out, "      .data ", l.image.etext.get(), l.image.edata.get(), 10, "kB");
-    line(out, "      .text ", l.image.text.get(), l.image.etext.get(), 10, "kB");
+    append_layout_line(out, "    vmalloc ", l.vmalloc_start.get(), l.vmalloc_end.get(), 20, "MB",
+                       8);
+    append_layout_line(out, "    lowmem  ", l.page_offset.get(), l.high_memory.get(), 20, "MB", 8);
+    append_layout_line(out, "      .init ", l.image.init_begin.get(), l.image.init_end.get(), 10,
+                       "kB", 8);
+    append_layout_line(out, "      .data ", l.image.etext.get(), l.image.edata.get(), 10, "kB", 8);
+    append_layout_line(out, "      .text ", l.image.text.get(), l.image.etext.get(), 10, "kB", 8);
     return out;
 }
 

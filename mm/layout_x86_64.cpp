@@ -312,16 +312,6 @@ ErrorOr<Layout> compute_layout_x86_64(const MachineConfig& config, const X86_64R
     return l;
 }
 
-namespace {
-
-void line(std::string& out, std::string_view label, u64 start, u64 end, unsigned shift,
-          std::string_view unit) {
-    out += fmt::format("{}: 0x{:016x} - 0x{:016x}   ({:4} {})\n", label, start, end,
-                       (end - start) >> shift, unit);
-}
-
-} // namespace
-
 // kmemu's own rendering: x86_64 kernels never printed an i386-style "virtual kernel memory
 // layout" block (arch/x86/mm/init_64.c mem_init prints only the "Memory:" line in 2.6.x to
 // 6.x). This block uses the i386 column scheme of E.1 with %016lx addresses so that a student
@@ -329,18 +319,22 @@ void line(std::string& out, std::string_view label, u64 start, u64 end, unsigned
 // cpu_entry on 4.15+), then the x86_64-only regions vmemmap and modules.
 std::string render_layout_block_x86_64(const Layout& l, const X86_64Rules& rules) {
     std::string out = "virtual kernel memory layout:\n";
-    line(out, "    fixmap  ", l.fixaddr_start.get(), l.fixaddr_top.get(), 10, "kB");
+    append_layout_line(out, "    fixmap  ", l.fixaddr_start.get(), l.fixaddr_top.get(), 10, "kB",
+                       16);
     if (rules.has_cpu_entry_area)
         if (const auto* r = l.region("cpu_entry_area"))
-            line(out, "  cpu_entry ", r->start.get(), r->end.get(), 10, "kB");
+            append_layout_line(out, "  cpu_entry ", r->start.get(), r->end.get(), 10, "kB", 16);
     if (const auto* r = l.region("vmemmap"))
-        line(out, "    vmemmap ", r->start.get(), r->end.get(), 20, "MB");
-    line(out, "    vmalloc ", l.vmalloc_start.get(), l.vmalloc_end.get(), 20, "MB");
-    line(out, "    lowmem  ", l.page_offset.get(), l.high_memory.get(), 20, "MB");
-    line(out, "    modules ", l.modules_vaddr.get(), l.modules_end.get(), 20, "MB");
-    line(out, "      .init ", l.image.init_begin.get(), l.image.init_end.get(), 10, "kB");
-    line(out, "      .data ", l.image.etext.get(), l.image.edata.get(), 10, "kB");
-    line(out, "      .text ", l.image.text.get(), l.image.etext.get(), 10, "kB");
+        append_layout_line(out, "    vmemmap ", r->start.get(), r->end.get(), 20, "MB", 16);
+    append_layout_line(out, "    vmalloc ", l.vmalloc_start.get(), l.vmalloc_end.get(), 20, "MB",
+                       16);
+    append_layout_line(out, "    lowmem  ", l.page_offset.get(), l.high_memory.get(), 20, "MB", 16);
+    append_layout_line(out, "    modules ", l.modules_vaddr.get(), l.modules_end.get(), 20, "MB",
+                       16);
+    append_layout_line(out, "      .init ", l.image.init_begin.get(), l.image.init_end.get(), 10,
+                       "kB", 16);
+    append_layout_line(out, "      .data ", l.image.etext.get(), l.image.edata.get(), 10, "kB", 16);
+    append_layout_line(out, "      .text ", l.image.text.get(), l.image.etext.get(), 10, "kB", 16);
     return out;
 }
 
