@@ -26,7 +26,19 @@ void Memblock::reserve(PhysAddr start, PhysAddr end) {
         return;
     auto it = std::lower_bound(m_reserved.begin(), m_reserved.end(), s,
                                [](const Range& r, u64 v) { return r.start < v; });
-    m_reserved.insert(it, Range{s, e});
+    it = m_reserved.insert(it, Range{s, e});
+    // memblock_merge_regions: adjacent or overlapping reservations become one, so a search
+    // steps over a run of earlier allocations at once (top-down page-table allocations are
+    // all adjacent: without merging, each allocation would walk every earlier one).
+    if (it != m_reserved.begin() && std::prev(it)->end >= it->start) {
+        auto prev = std::prev(it);
+        prev->end = std::max(prev->end, it->end);
+        it = std::prev(m_reserved.erase(it));
+    }
+    while (std::next(it) != m_reserved.end() && std::next(it)->start <= it->end) {
+        it->end = std::max(it->end, std::next(it)->end);
+        m_reserved.erase(std::next(it));
+    }
 }
 
 void Memblock::reserve_kernel(PhysAddr start, PhysAddr end, std::string label) {

@@ -66,7 +66,7 @@ class Memblock {
     };
 
     std::vector<Range> m_free_ram; // Usable RAM, page-rounded inward
-    std::vector<Range> m_reserved; // sorted by start, may be adjacent
+    std::vector<Range> m_reserved; // sorted by start, disjoint, adjacent ones merged
     std::vector<MemblockAllocation> m_allocations;
     MemblockPolicy m_policy;
     unsigned m_page_shift;
