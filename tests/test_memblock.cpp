@@ -21,15 +21,18 @@ TEST_CASE("memblock: top-down allocations pack below each other and skip reserva
         REQUIRE(p);
         REQUIRE(p.value() == PhysAddr(0x1fffe000 - i * 0x1000));
     }
-    // The allocations reach down to 0x1fffe000 - 2999 * 0x1000 = 0x1f247000. With
-    // [0x1000000, 0x1f000000) reserved, the gap [0x1f000000, 0x1f247000) still holds a 2 MiB
-    // block at 0x1f000000; a second one must go below 0x1000000, at 0xe00000.
+    // The allocations reach down to 0x1fffe000 - 2999 * 0x1000 = 0x1f447000. With
+    // [0x1000000, 0x1f000000) reserved, the gap [0x1f000000, 0x1f447000) holds two 2 MiB
+    // blocks, the higher first (0x1f200000, 0x1f000000); a third goes below 0x1000000.
     mb.reserve(PhysAddr(0x1000000), PhysAddr(0x1f000000));
     auto big = mb.alloc(0x200000, 0x200000, "big");
     REQUIRE(big);
-    CHECK(big.value() == PhysAddr(0x1f000000));
+    CHECK(big.value() == PhysAddr(0x1f200000));
     auto big2 = mb.alloc(0x200000, 0x200000, "big");
     REQUIRE(big2);
-    CHECK(big2.value() == PhysAddr(0xe00000));
-    CHECK(mb.allocations().size() == 3002);
+    CHECK(big2.value() == PhysAddr(0x1f000000));
+    auto big3 = mb.alloc(0x200000, 0x200000, "big");
+    REQUIRE(big3);
+    CHECK(big3.value() == PhysAddr(0xe00000));
+    CHECK(mb.allocations().size() == 3003);
 }
