@@ -10,6 +10,8 @@
 //         level1_fixmap_pgt[FIXMAP_PMD_NUM], __vsyscall_page (head_64.S NEXT_PAGE order).
 #include <algorithm>
 
+#include <cstring>
+
 #include "mm/kernel_pgtable.h"
 
 namespace kmemu {
@@ -244,8 +246,39 @@ build_kernel_page_tables_x86(const Layout& l, const KernelPgtableRules& rules, c
             TRY(t.map_range(l.va(PhysAddr(0)), PhysAddr(0), e, 4096, prot_for));
             s = e;
         }
-        if (s < r.end)
+        if (s >= r.end)
+            continue;
+        if (!is64 || large != 2 * MiB) {
             TRY(t.map_range(l.va(PhysAddr(s)), PhysAddr(s), r.end - s, large, prot_for));
+            continue;
+        }
+        // x86_64 with 2 MiB pages: every whole GiB of the range is one PMD table of 512 leaves
+        // with the same flags. The table is allocated and linked in the order map_range would
+        // (upper tables first), but its 512 entries are written on first access (a deferred
+        // frame), so a 1 TiB machine boots without writing 4 MiB of entries.
+        const unsigned pmd_level = fmt.level_count - 2u;
+        u64 p = s;
+        while (p < r.end) {
+            const u64 gig_end = align_down(p, GiB) + GiB;
+            if (p % GiB != 0 || gig_end > r.end) {
+                const u64 e = std::min(r.end, p % GiB != 0 ? gig_end : r.end);
+                TRY(t.map_range(l.va(PhysAddr(p)), PhysAddr(p), e - p, large, prot_for));
+                p = e;
+                continue;
+            }
+            const VirtAddr va = l.va(PhysAddr(p));
+            (void)TRY(t.table_for(va, pmd_level - 1));
+            const PhysAddr pmd = TRY(t.new_table(4096));
+            TRY(t.link_table(va, pmd_level - 1, pmd));
+            const u64 raw0 = t.encode_leaf(pmd_level, PhysAddr(p), kProtKernel);
+            t.phys().defer_frame(Pfn(pmd.get() >> 12), [raw0](std::byte* frame) {
+                for (u64 i = 0; i < 512; ++i) {
+                    const u64 raw = raw0 + i * 2 * MiB; // address bits 51:21 only
+                    std::memcpy(frame + i * 8, &raw, 8);
+                }
+            });
+            p = gig_end;
+        }
     }
 
     if (!is64) {

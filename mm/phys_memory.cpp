@@ -160,6 +160,8 @@ bool PhysicalMemory::has_frame(Pfn pfn) const {
 std::byte* PhysicalMemory::host_frame(Pfn pfn, Access access) {
     if (!has_frame(pfn))
         return nullptr;
+    if (!m_deferred.empty())
+        materialize(pfn.get());
     if (access == Access::Write) {
         mark_touched(pfn.get());
         // The caller may write through the pointer from now on: treat it as written.
@@ -234,6 +236,8 @@ PhysResult PhysicalMemory::access(PhysAddr start, Span buf) {
                 const u64 a = addr + off;
                 const u64 n = std::min(chunk - off, page - (a & (page - 1)));
                 const u64 pfn = a >> m_page_shift;
+                if (!m_deferred.empty())
+                    materialize(pfn);
                 if constexpr (IsWrite) {
                     mark_touched(pfn);
                     std::memcpy(m_base + a, p + off, n);
@@ -268,7 +272,25 @@ void PhysicalMemory::unwatch_frame(Pfn pfn) {
     m_watched.erase(pfn.get());
 }
 
+void PhysicalMemory::defer_frame(Pfn pfn, std::function<void(std::byte* frame)> fill) {
+    if (!has_frame(pfn) || is_touched(pfn.get()))
+        return; // only a never-written RAM frame can have its contents deferred
+    m_deferred.insert_or_assign(pfn.get(), std::move(fill));
+}
+
+void PhysicalMemory::materialize(u64 pfn) {
+    auto it = m_deferred.find(pfn);
+    if (it == m_deferred.end())
+        return;
+    auto fill = std::move(it->second);
+    m_deferred.erase(it);
+    mark_touched(pfn); // the frame is never-written memfd space: it reads as zeros until now
+    fill(m_base + (pfn << m_page_shift));
+}
+
 void PhysicalMemory::zero_frames(Pfn first, u64 count) {
+    for (u64 pfn = first.get(); pfn < first.get() + count; ++pfn)
+        m_deferred.erase(pfn);
     for (u64 pfn = first.get(); pfn < first.get() + count; ++pfn)
         if (has_frame(Pfn(pfn)) && is_touched(pfn))
             std::memset(host_frame(Pfn(pfn), Access::Write), 0, page_size());

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -83,6 +84,13 @@ class PhysicalMemory {
         m_on_frame_watched = std::move(observer);
     }
 
+    // A frame whose contents are produced on first access (read, write or host_frame), by
+    // `fill` writing into the zeroed frame: boot-time page tables of huge machines (the
+    // direct map's PMD tables) cost nothing until something looks at them, like the kernel's
+    // deferred struct page init. Zeroing the frame cancels the fill.
+    void defer_frame(Pfn pfn, std::function<void(std::byte* frame)> fill);
+    [[nodiscard]] u64 deferred_frames() const { return m_deferred.size(); }
+
     // Fill whole frames with zeros (get_zeroed_page, __GFP_ZERO). Never-written frames already
     // read as zeros and are left alone, so zeroing costs no host memory.
     void zero_frames(Pfn first, u64 count);
@@ -148,6 +156,8 @@ class PhysicalMemory {
     u64 m_touched_pages = 0;
     u64 m_touch_generation = 0;
     std::unordered_set<u64> m_watched;
+    std::unordered_map<u64, std::function<void(std::byte*)>> m_deferred;
+    void materialize(u64 pfn);
     std::function<void(Pfn)> m_on_watched_write;
     std::function<void(Pfn)> m_on_frame_watched;
 };

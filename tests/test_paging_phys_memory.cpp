@@ -53,3 +53,33 @@ TEST_CASE("paging: writes into watched page-table frames are reported", "[paging
     CHECK(phys->write_u32(PhysAddr(0x300000), 1) == PhysStatus::Ok);
     CHECK(seen.size() == 3);
 }
+
+TEST_CASE("physical memory: deferred frames are filled on first access", "[phys]") {
+    auto phys = small_ram();
+    int fills = 0;
+    auto filler = [&fills](std::byte* frame) {
+        ++fills;
+        frame[0] = std::byte{0xab};
+        frame[4095] = std::byte{0xcd};
+    };
+    phys->defer_frame(Pfn(0x400), filler);
+    phys->defer_frame(Pfn(0x401), filler);
+    phys->defer_frame(Pfn(0x402), filler);
+    phys->defer_frame(Pfn(0xa0), filler); // a hole: ignored
+    CHECK(phys->deferred_frames() == 3);
+    CHECK(phys->touched_pages() == 0);
+    // A read produces the contents once.
+    CHECK(phys->read_u8(PhysAddr(0x400fff)).value == 0xcd);
+    CHECK(phys->read_u8(PhysAddr(0x400000)).value == 0xab);
+    CHECK(fills == 1);
+    CHECK(phys->touched_pages() == 1);
+    // A write lands on top of the filled contents.
+    CHECK(phys->write_u8(PhysAddr(0x401001), 0x11) == PhysStatus::Ok);
+    CHECK(phys->read_u8(PhysAddr(0x401000)).value == 0xab);
+    CHECK(phys->read_u8(PhysAddr(0x401001)).value == 0x11);
+    // Zeroing cancels a pending fill.
+    phys->zero_frames(Pfn(0x402), 1);
+    CHECK(phys->read_u8(PhysAddr(0x402000)).value == 0);
+    CHECK(fills == 2);
+    CHECK(phys->deferred_frames() == 0);
+}
