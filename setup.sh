@@ -14,5 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake --preset default
 cmake --build --preset default
-# The main job: the demo scenario (an i386 machine, its boot-time layout, where vmalloc lives).
-./build/default/kmemu run examples/scenarios/vmalloc_range.kms
+# The main job: the demo scenario (an i386 machine's kernel code vmallocs, writes and reads back).
+./build/default/kmemu run examples/scenarios/vmalloc_kernel.kms
