@@ -1,16 +1,9 @@
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "emu/cli/cli.h"
 #include "emu/layout_json.h"
-#include "emu/procfs_iomem.h"
-#include "emu/procfs_kallsyms.h"
-#include "emu/procfs_meminfo.h"
-#include "emu/procfs_mm.h"
-#include "emu/procfs_slabinfo.h"
-#include "emu/procfs_vmallocinfo.h"
+#include "emu/machine_views.h"
 #include "emu/svg/layout_svg.h"
 
 namespace kmemu::cli {
@@ -40,40 +33,21 @@ int cmd_proc(const std::vector<std::string>& args) {
     if (!parsed)
         return status;
     if (parsed->words.empty())
-        return usage_error("proc: which file? (iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, "
-                           "vmallocinfo, meminfo)");
+        return usage_error(fmt::format("proc: which file? ({})", proc_file_names()));
     std::string name = parsed->words.front();
     parsed->words.erase(parsed->words.begin());
-    const std::vector<std::string> files{"iomem",    "buddyinfo",   "zoneinfo", "slabinfo",
-                                         "kallsyms", "vmallocinfo", "meminfo"};
-    if (std::find(files.begin(), files.end(), name) == files.end())
-        return usage_error(fmt::format("proc: no /proc/{} (iomem, buddyinfo, zoneinfo, slabinfo, "
-                                       "kallsyms, vmallocinfo, meminfo)",
-                                       name));
+    if (name.find('=') != std::string::npos)
+        return usage_error(
+            fmt::format("proc: which file? ({}), then the machine words", proc_file_names()));
     auto m = boot_or_report(parsed->words);
     if (!m)
         return 2;
-    if (name == "iomem")
-        fmt::print("{}", render_proc_iomem(m->iomem(), true));
-    else if (name == "buddyinfo")
-        fmt::print("{}", render_buddyinfo(m->page_allocator()));
-    else if (name == "zoneinfo")
-        fmt::print("{}", render_zoneinfo(m->page_allocator()));
-    else if (name == "slabinfo")
-        fmt::print("{}", render_slabinfo(m->kmalloc()));
-    else if (name == "meminfo")
-        fmt::print("{}", render_meminfo(*m));
-    else if (name == "kallsyms")
-        fmt::print("{}", render_kallsyms(m->symbols(), m->profile().kernel_image,
-                                         KallsymsReader{.cap_syslog = true}));
-    else {
-        auto text = render_vmallocinfo(m->vmap_space());
-        if (text.is_error()) {
-            fmt::print(stderr, "kmemu: proc: {}\n", text.error().message());
-            return 2;
-        }
-        fmt::print("{}", text.value());
+    auto text = render_proc_file(*m, name);
+    if (text.is_error()) {
+        fmt::print(stderr, "kmemu: proc: {}\n", text.error().message());
+        return 2;
     }
+    fmt::print("{}", text.value());
     return 0;
 }
 

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "emu/cli/cli.h"
-#include "emu/ptdump.h"
+#include "emu/machine_views.h"
 #include "emu/svg/walk_svg.h"
 #include "emu/walk_view.h"
 
@@ -18,9 +18,7 @@ int cmd_ptdump(const std::vector<std::string>& args) {
     auto m = boot_or_report(parsed->words);
     if (!m)
         return 2;
-    auto& kpt = m->kernel_page_tables();
-    auto text =
-        render_ptdump(kpt.format(), kpt.table_memory(), kpt.mmu(), m->layout(), m->config().kernel);
+    auto text = render_kernel_ptdump(*m);
     if (text.is_error()) {
         fmt::print(stderr, "kmemu: ptdump: {}\n", text.error().message());
         return 2;
