@@ -100,6 +100,7 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     TRY(write_kernel_variables(*m->m_symbols, m->m_profile.kernel_image,
                                kernel_var_values(m->m_layout, m->m_profile, stats), *m->m_phys));
     m->m_config = std::move(config);
+    m->m_devices = TRY(DeviceLayer::boot(*m));
     return m;
 }
 
@@ -108,6 +109,21 @@ ErrorOr<void> Machine::advance_clock_ns(u64 delta_ns) {
     return write_jiffies(*m_symbols, *m_phys,
                          jiffies_64_after(m_profile.kernel_image.hz, m_clock.now_ns()));
 }
+
+Process& Machine::spawn(ProcessOptions options) {
+    int pid = m_next_pid++;
+    auto p = std::make_unique<Process>(*this, pid, std::move(options));
+    Process& ref = *p;
+    m_processes.emplace(pid, std::move(p));
+    return ref;
+}
+
+Process* Machine::process(int pid) {
+    auto it = m_processes.find(pid);
+    return it == m_processes.end() ? nullptr : it->second.get();
+}
+
+void Machine::exit_process(int pid) { m_processes.erase(pid); }
 
 std::string Machine::layout_block() const {
     return render_layout_block(m_layout, m_profile);

@@ -2,10 +2,13 @@
 // MachineConfig; several machines may coexist in one process (DESIGN.md decision 10).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "emu/device_layer.h"
+#include "emu/process/process.h"
 #include "emu/virtual_clock.h"
 #include "mm/direct_map.h"
 #include "mm/error.h"
@@ -92,6 +95,15 @@ class Machine {
     [[nodiscard]] const std::string& memory_line() const { return m_memory_line; }
     [[nodiscard]] std::string layout_block() const;
 
+    // The device side: char devices, /dev, procfs, and the DeviceKernel drivers see.
+    [[nodiscard]] DeviceLayer& devices() { return *m_devices; }
+    // A new user process (pids from kFirstPid up, never reused); it lives until exit_process or
+    // the machine's end.
+    [[nodiscard]] Process& spawn(ProcessOptions options = {});
+    [[nodiscard]] Process* process(int pid);
+    void exit_process(int pid);
+    static constexpr int kFirstPid = 100;
+
   private:
     Machine() = default;
     MachineConfig m_config;
@@ -116,6 +128,10 @@ class Machine {
     std::string m_memory_line;
     std::optional<KernelSymbols> m_symbols;
     VirtualClock m_clock;
+    // Processes go before the devices they hold files of.
+    std::unique_ptr<DeviceLayer> m_devices;
+    std::map<int, std::unique_ptr<Process>> m_processes;
+    int m_next_pid = kFirstPid;
 };
 
 } // namespace kmemu

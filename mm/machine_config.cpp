@@ -134,6 +134,24 @@ std::optional<u64> parse_size(std::string_view text) {
     return *n << shift;
 }
 
+namespace {
+std::optional<bool>* device_flag(MachineConfig& c, std::string_view key) {
+    if (key == "devmem")
+        return &c.devmem;
+    if (key == "devkmem")
+        return &c.devkmem;
+    if (key == "devport")
+        return &c.devport;
+    if (key == "strict_devmem")
+        return &c.strict_devmem;
+    if (key == "io_strict_devmem")
+        return &c.io_strict_devmem;
+    if (key == "crash_dump")
+        return &c.crash_dump;
+    return nullptr;
+}
+} // namespace
+
 ErrorOr<void> apply_config_word(MachineConfig& c, std::string_view word) {
     auto eq = word.find('=');
     if (eq == std::string_view::npos || eq == 0)
@@ -221,11 +239,60 @@ ErrorOr<void> apply_config_word(MachineConfig& c, std::string_view word) {
         if (!n)
             return bad_value(key, v, "a bit count from 32 to 52");
         c.phys_bits = *n;
+    } else if (auto* flag = device_flag(c, key)) {
+        auto b = parse_on_off(v);
+        if (!b)
+            return bad_value(key, v, "on, off");
+        *flag = *b;
+    } else if (key == "oldmem") {
+        if (v.empty())
+            return bad_value(key, v, "a file holding the crashed kernel's physical memory");
+        c.oldmem_file = std::string(v);
+    } else if (key == "lockdown") {
+        if (v == "none")
+            c.lockdown = Lockdown::None;
+        else if (v == "integrity")
+            c.lockdown = Lockdown::Integrity;
+        else if (v == "confidentiality")
+            c.lockdown = Lockdown::Confidentiality;
+        else
+            return bad_value(key, v, "none, integrity, confidentiality");
+    } else if (key == "loglevel") {
+        auto n = parse_small(v, 0, 15);
+        if (!n)
+            return bad_value(key, v, "a console log level from 0 to 15");
+        c.loglevel = *n;
+    } else if (key == "dmesg_restrict") {
+        auto n = parse_small(v, 0, 1);
+        if (!n)
+            return bad_value(key, v, "0, 1");
+        c.dmesg_restrict = *n != 0;
+    } else if (key == "kptr_restrict") {
+        auto n = parse_small(v, 0, 2);
+        if (!n)
+            return bad_value(key, v, "0, 1, 2");
+        c.kptr_restrict = *n;
+    } else if (key == "devkmsg") {
+        if (v == "on")
+            c.devkmsg = DevkmsgMode::On;
+        else if (v == "off")
+            c.devkmsg = DevkmsgMode::Off;
+        else if (v == "ratelimit")
+            c.devkmsg = DevkmsgMode::Ratelimit;
+        else
+            return bad_value(key, v, "on, off, ratelimit");
+    } else if (key == "random_seed") {
+        auto n = parse_size(v);
+        if (!n)
+            return bad_value(key, v, "a number (decimal or 0x hex)");
+        c.random_seed = *n;
     } else {
         return make_error(ErrorKind::InvalidConfig,
                           "unknown configuration key '{}' (keys: arch, kernel, mem, e820, iomem, "
                           "split, va_bits, page, highmem, vmalloc, phys_offset, thumb2, "
-                          "fixmap_slots, nr_cpus, phys_bits)",
+                          "fixmap_slots, nr_cpus, phys_bits, devmem, devkmem, devport, "
+                          "strict_devmem, io_strict_devmem, crash_dump, oldmem, lockdown, "
+                          "loglevel, dmesg_restrict, kptr_restrict, devkmsg, random_seed)",
                           key);
     }
     return {};
@@ -270,6 +337,32 @@ ErrorOr<void> MachineConfig::validate() const {
     if (!ram_map && !e820_file && !iomem_file && mem_size() < 16 * MiB)
         return make_error(ErrorKind::InvalidConfig, "mem: {} bytes is too small (at least 16M)",
                           mem_size());
+    // Options the version does not have (each names the version where it appeared or went).
+    if (devkmem.value_or(false) && kernel.at_least(5, 13))
+        return make_error(ErrorKind::InvalidConfig,
+                          "devkmem: /dev/kmem was removed in 5.13, kernel={} (allowed: off)",
+                          kernel.to_string());
+    if (strict_devmem.value_or(false) && !kernel.at_least(2, 6, 27))
+        return make_error(ErrorKind::InvalidConfig,
+                          "strict_devmem: CONFIG_STRICT_DEVMEM appeared in 2.6.27, kernel={} "
+                          "(allowed: off)",
+                          kernel.to_string());
+    if (io_strict_devmem.value_or(false) && !kernel.at_least(4, 5))
+        return make_error(ErrorKind::InvalidConfig,
+                          "io_strict_devmem: CONFIG_IO_STRICT_DEVMEM appeared in 4.5, kernel={} "
+                          "(allowed: off)",
+                          kernel.to_string());
+    if (lockdown != Lockdown::None && !kernel.at_least(5, 4))
+        return make_error(ErrorKind::InvalidConfig,
+                          "lockdown: kernel lockdown appeared in 5.4, kernel={} (allowed: none)",
+                          kernel.to_string());
+    if (devkmsg && !kernel.at_least(4, 10))
+        return make_error(ErrorKind::InvalidConfig,
+                          "devkmsg: printk.devkmsg= appeared in 4.10, kernel={}",
+                          kernel.to_string());
+    if (oldmem_file && !crash_dump.value_or(false))
+        return make_error(ErrorKind::InvalidConfig,
+                          "oldmem: needs crash_dump=on (the image is /dev/oldmem's memory)");
     if (phys_offset && !phys_offset->is_aligned(2 * MiB))
         return make_error(ErrorKind::InvalidConfig,
                           "phys_offset: {:#x} is not allowed (must be 2 MiB aligned)",
@@ -336,6 +429,33 @@ std::vector<std::string> MachineConfig::to_words() const {
         w.push_back(fmt::format("nr_cpus={}", *nr_cpus));
     if (phys_bits)
         w.push_back(fmt::format("phys_bits={}", *phys_bits));
+    auto on_off = [&](const char* key, const std::optional<bool>& b) {
+        if (b)
+            w.push_back(fmt::format("{}={}", key, *b ? "on" : "off"));
+    };
+    on_off("devmem", devmem);
+    on_off("devkmem", devkmem);
+    on_off("devport", devport);
+    on_off("strict_devmem", strict_devmem);
+    on_off("io_strict_devmem", io_strict_devmem);
+    on_off("crash_dump", crash_dump);
+    if (oldmem_file)
+        w.push_back("oldmem=" + *oldmem_file);
+    if (lockdown != Lockdown::None)
+        w.push_back(lockdown == Lockdown::Integrity ? "lockdown=integrity"
+                                                    : "lockdown=confidentiality");
+    if (loglevel)
+        w.push_back(fmt::format("loglevel={}", *loglevel));
+    if (dmesg_restrict)
+        w.push_back(fmt::format("dmesg_restrict={}", *dmesg_restrict ? 1 : 0));
+    if (kptr_restrict)
+        w.push_back(fmt::format("kptr_restrict={}", *kptr_restrict));
+    if (devkmsg)
+        w.push_back(*devkmsg == DevkmsgMode::On    ? "devkmsg=on"
+                    : *devkmsg == DevkmsgMode::Off ? "devkmsg=off"
+                                                   : "devkmsg=ratelimit");
+    if (random_seed)
+        w.push_back(fmt::format("random_seed={:#x}", *random_seed));
     return w;
 }
 

@@ -17,6 +17,11 @@
 
 namespace kmemu {
 
+// Kernel lockdown (security/lockdown, 5.4+): the `lockdown=` boot parameter.
+enum class Lockdown { None, Integrity, Confidentiality };
+// /dev/kmsg writes (printk.devkmsg=, 4.10+).
+enum class DevkmsgMode { Ratelimit, On, Off };
+
 // i386 and ARM user/kernel split (CONFIG_VMSPLIT_*).
 enum class VmSplit { G3, G3Opt, G2, G2Opt, G1 };
 
@@ -54,6 +59,23 @@ struct MachineConfig {
     std::optional<unsigned> phys_bits;     // CPU physical address width
 
     std::vector<MmioRegion> mmio;
+
+    // The memory devices (drivers/char/mem.c Kconfig and boot parameters). Unset: what the
+    // version has (every device it has present, STRICT_DEVMEM on, IO_STRICT_DEVMEM off).
+    std::optional<bool> devmem;             // devmem= (CONFIG_DEVMEM)
+    std::optional<bool> devkmem;            // devkmem= (CONFIG_DEVKMEM, up to 5.12)
+    std::optional<bool> devport;            // devport= (CONFIG_DEVPORT; x86 by default)
+    std::optional<bool> strict_devmem;      // strict_devmem= (CONFIG_STRICT_DEVMEM, 2.6.27+)
+    std::optional<bool> io_strict_devmem;   // io_strict_devmem= (CONFIG_IO_STRICT_DEVMEM, 4.5+)
+    std::optional<bool> crash_dump;         // crash_dump= (CONFIG_CRASH_DUMP: /dev/oldmem)
+    std::optional<std::string> oldmem_file; // oldmem=FILE: the crashed kernel's memory image
+    Lockdown lockdown = Lockdown::None;     // lockdown= (5.4+)
+    // printk and friends.
+    std::optional<unsigned> loglevel;      // loglevel= (console_loglevel), 0..15
+    std::optional<bool> dmesg_restrict;    // kernel.dmesg_restrict
+    std::optional<unsigned> kptr_restrict; // kernel.kptr_restrict 0..2
+    std::optional<DevkmsgMode> devkmsg;    // printk.devkmsg= (4.10+)
+    std::optional<u64> random_seed;        // seed of /dev/random and /dev/urandom
 
     static constexpr u64 kDefaultMem = 512 * MiB;
 

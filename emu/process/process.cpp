@@ -1,0 +1,150 @@
+#include "emu/process/process.h"
+
+#include "emu/machine.h"
+#include "mm/errno.h"
+
+namespace kmemu {
+
+Process::Process(Machine& machine, int pid, ProcessOptions options) : m_machine(machine) {
+    m_task.pid = pid;
+    m_task.comm = options.comm.substr(0, 15); // TASK_COMM_LEN - 1
+    m_task.cred = options.cred;
+    for (int fd = 0; fd < 3; ++fd)
+        (void)open("/dev/null", fd == 0 ? oflag::kRdonly : oflag::kWronly);
+}
+
+Process::~Process() {
+    // exit_files before exit_mm: releases run while the address space still exists.
+    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    m_fds.clear();
+}
+
+void Process::set_user_memory(std::unique_ptr<UserAccess> mm) {
+    m_mm = std::move(mm);
+    m_task.mm = m_mm.get();
+}
+
+long Process::ret(long v) const {
+    if (is_32bit(m_machine.config().arch))
+        return static_cast<long>(static_cast<i64>(static_cast<int32_t>(static_cast<u32>(v))));
+    return v;
+}
+
+OpenFile* Process::file(int fd) const {
+    if (fd < 0 || static_cast<size_t>(fd) >= m_fds.size())
+        return nullptr;
+    return m_fds[static_cast<size_t>(fd)].get();
+}
+
+template <typename Fn>
+long Process::with_file(int fd, Fn&& fn) {
+    OpenFile* f = file(fd);
+    if (!f)
+        return -EBADF;
+    FileRef keep = m_fds[static_cast<size_t>(fd)]; // fdget: the file outlives a racing close
+    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    return ret(fn(*keep));
+}
+
+// do_sys_open: the lowest free fd below RLIMIT_NOFILE (-EMFILE), then the open.
+long Process::open(std::string_view path, unsigned flags) {
+    size_t fd = 0;
+    while (fd < m_fds.size() && m_fds[fd])
+        ++fd;
+    if (fd >= static_cast<size_t>(kMaxFds))
+        return -EMFILE;
+    FileRef of;
+    long err = vfs_open(m_machine.devices().kernel(), m_task, path, flags, &of);
+    if (err)
+        return ret(err);
+    if (fd == m_fds.size()) {
+        m_fds.emplace_back();
+        m_cloexec.push_back(false);
+    }
+    m_fds[fd] = std::move(of);
+    m_cloexec[fd] = (flags & oflag::kCloexec) != 0;
+    return static_cast<long>(fd);
+}
+
+long Process::close(int fd) {
+    if (!file(fd))
+        return -EBADF;
+    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    m_fds[static_cast<size_t>(fd)].reset();
+    return 0;
+}
+
+long Process::read(int fd, VirtAddr buf, u64 count) {
+    return with_file(fd, [&](OpenFile& f) { return vfs_read(f, buf, count, &f.f.f_pos); });
+}
+
+long Process::write(int fd, VirtAddr buf, u64 count) {
+    return with_file(fd, [&](OpenFile& f) { return vfs_write(f, buf, count, &f.f.f_pos); });
+}
+
+// pread64 / pwrite64 (every era): a negative position is -EINVAL before the fd is looked at;
+// FMODE_PREAD/PWRITE or -ESPIPE; the position is a copy, f_pos never moves.
+long Process::pread64(int fd, VirtAddr buf, u64 count, loff_t pos) {
+    if (pos < 0)
+        return -EINVAL;
+    return with_file(fd, [&](OpenFile& f) -> long {
+        if (!(f.f.f_mode & FMODE_PREAD))
+            return -ESPIPE;
+        loff_t p = pos;
+        return vfs_read(f, buf, count, &p);
+    });
+}
+
+long Process::pwrite64(int fd, VirtAddr buf, u64 count, loff_t pos) {
+    if (pos < 0)
+        return -EINVAL;
+    return with_file(fd, [&](OpenFile& f) -> long {
+        if (!(f.f.f_mode & FMODE_PWRITE))
+            return -ESPIPE;
+        loff_t p = pos;
+        return vfs_write(f, buf, count, &p);
+    });
+}
+
+// sys_lseek (fs/read_write.c): off_t is the word size; a 64-bit result that does not fit
+// is -EOVERFLOW on 32-bit kernels.
+long Process::lseek(int fd, i64 offset, int whence) {
+    const bool w32 = is_32bit(m_machine.config().arch);
+    if (w32)
+        offset = static_cast<int32_t>(static_cast<u32>(offset));
+    return with_file(fd, [&](OpenFile& f) -> long {
+        loff_t res = vfs_lseek(f, offset, whence);
+        if (w32 && res != static_cast<int32_t>(res))
+            return -EOVERFLOW;
+        return static_cast<long>(res);
+    });
+}
+
+// sys_llseek: the position goes to *result only when it is not negative.
+long Process::llseek(int fd, u64 offset, VirtAddr result, int whence) {
+    if (!is_32bit(m_machine.config().arch))
+        return -ENOSYS;
+    return with_file(fd, [&](OpenFile& f) -> long {
+        loff_t res = vfs_lseek(f, static_cast<loff_t>(offset), whence);
+        if (res < 0)
+            return static_cast<int32_t>(static_cast<u32>(static_cast<u64>(res)));
+        UserAccess* u = m_task.mm;
+        u8 bytes[8];
+        std::memcpy(bytes, &res, sizeof bytes);
+        if (!u || copy_to_user(*u, result, bytes) != 0)
+            return -EFAULT;
+        return 0;
+    });
+}
+
+long Process::ioctl(int fd, unsigned cmd, u64 arg) {
+    if (cmd == kFIOCLEX || cmd == kFIONCLEX) {
+        if (!file(fd))
+            return -EBADF;
+        m_cloexec[static_cast<size_t>(fd)] = cmd == kFIOCLEX;
+        return 0;
+    }
+    return with_file(fd, [&](OpenFile& f) { return vfs_ioctl(f, cmd, arg); });
+}
+
+} // namespace kmemu

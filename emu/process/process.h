@@ -1,0 +1,76 @@
+// Process: a user process of the machine — its Task (pid, comm, credentials), its user address
+// space, its fd table — and the syscalls of the device issue, each returning what the kernel's
+// syscall returns: a count, a position or a negative errno, as the syscall's return register
+// holds it (sign-extended from the machine's word size).
+//
+// Every syscall runs inside a DeviceKernelScope with this process as `current`.
+// File descriptors 0, 1 and 2 are open on /dev/null when the process starts (a program run
+// from a shell has them open), so a process's first open(2) returns 3 as on a real system.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "devices/task.h"
+#include "devices/vfs/vfs.h"
+#include "mm/uaccess.h"
+
+namespace kmemu {
+
+class Machine;
+
+struct ProcessOptions {
+    std::string comm = "a.out";
+    Cred cred = Cred::root();
+};
+
+class Process {
+  public:
+    Process(Machine& machine, int pid, ProcessOptions options);
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    [[nodiscard]] int pid() const { return m_task.pid; }
+    [[nodiscard]] Task& task() { return m_task; }
+    [[nodiscard]] const Cred& cred() const { return m_task.cred; }
+    [[nodiscard]] Machine& machine() { return m_machine; }
+    // The user address space (nullptr until one is attached).
+    [[nodiscard]] UserAccess* user_memory() { return m_mm.get(); }
+    void set_user_memory(std::unique_ptr<UserAccess> mm);
+
+    // ---- syscalls ----
+    long open(std::string_view path, unsigned flags);
+    long close(int fd);
+    long read(int fd, VirtAddr buf, u64 count);
+    long write(int fd, VirtAddr buf, u64 count);
+    long pread64(int fd, VirtAddr buf, u64 count, loff_t pos);
+    long pwrite64(int fd, VirtAddr buf, u64 count, loff_t pos);
+    // lseek(2) with an off_t of the machine's word size: on 32-bit machines the offset is the
+    // low 32 bits, sign-extended, and a result that does not fit is -EOVERFLOW (the driver has
+    // moved f_pos already).
+    long lseek(int fd, i64 offset, int whence);
+    // _llseek(2) (32-bit machines; -ENOSYS on 64-bit ones): the new position is stored at
+    // `result` and 0 returned only when it is >= 0, else (int)position is returned.
+    long llseek(int fd, u64 offset, VirtAddr result, int whence);
+    long ioctl(int fd, unsigned cmd, u64 arg);
+
+    // The open file behind fd (nullptr when fd is not open); for tests and views.
+    [[nodiscard]] OpenFile* file(int fd) const;
+    // RLIMIT_NOFILE's default soft limit.
+    static constexpr int kMaxFds = 1024;
+
+  private:
+    long ret(long kernel_value) const; // sign-extend from the word size
+    template <typename Fn>
+    long with_file(int fd, Fn&& fn);
+
+    Machine& m_machine;
+    Task m_task;
+    std::unique_ptr<UserAccess> m_mm;
+    std::vector<FileRef> m_fds;
+    std::vector<bool> m_cloexec;
+};
+
+} // namespace kmemu

@@ -1,0 +1,42 @@
+// The procfs entries of a machine, each rendered for the task that opens it.
+#include "emu/device_layer.h"
+#include "emu/machine.h"
+#include "emu/procfs_iomem.h"
+#include "emu/procfs_kallsyms.h"
+#include "emu/procfs_meminfo.h"
+#include "emu/procfs_mm.h"
+#include "emu/procfs_slabinfo.h"
+#include "emu/procfs_vmallocinfo.h"
+
+namespace kmemu {
+
+void register_procfs_files(Machine& m, ProcFs& procfs) {
+    Machine* mp = &m;
+    // r_show: CAP_SYS_ADMIN decides whether addresses are shown (rules per version).
+    procfs.add("iomem", 0444, [mp](const Task& t) {
+        return render_proc_iomem(mp->iomem(), t.cred.has_cap(CAP_SYS_ADMIN));
+    });
+    procfs.add("kallsyms", 0444, [mp](const Task& t) {
+        KallsymsReader r;
+        r.cap_syslog = t.cred.has_cap(CAP_SYSLOG);
+        r.creds_unchanged = t.cred.uid == t.cred.euid && t.cred.gid == t.cred.egid;
+        r.kptr_restrict = static_cast<int>(mp->config().kptr_restrict.value_or(0));
+        return render_kallsyms(mp->symbols(), mp->profile().kernel_image, r);
+    });
+    procfs.add("meminfo", 0444, [mp](const Task&) { return render_meminfo(*mp); });
+    procfs.add("devices", 0444, [mp](const Task&) {
+        return mp->devices().chrdevs().render_proc_devices() + "\nBlock devices:\n";
+    });
+    // /proc/vmallocinfo is S_IRUSR (root only) since it appeared in 2.6.28.
+    procfs.add("vmallocinfo", 0400, [mp](const Task&) {
+        auto text = render_vmallocinfo(mp->vmap_space());
+        return text ? text.release_value() : std::string();
+    });
+    procfs.add("slabinfo", 0400, [mp](const Task&) { return render_slabinfo(mp->kmalloc()); });
+    procfs.add("buddyinfo", 0444,
+               [mp](const Task&) { return render_buddyinfo(mp->page_allocator()); });
+    procfs.add("zoneinfo", 0400,
+               [mp](const Task&) { return render_zoneinfo(mp->page_allocator()); });
+}
+
+} // namespace kmemu
