@@ -137,6 +137,46 @@ long Process::llseek(int fd, u64 offset, VirtAddr result, int whence) {
     });
 }
 
+// Until the user mm lands these go through the uaccess interface: a shortfall is a SIGSEGV.
+Process::UserAccessResult Process::user_read(VirtAddr va, std::span<u8> out) {
+    if (!m_mm)
+        return {0, kSIGSEGV, va};
+    u64 left = m_mm->raw_copy_from_user(out, va);
+    if (left == 0)
+        return {out.size(), 0, {}};
+    return {out.size() - left, kSIGSEGV, va.offset(out.size() - left)};
+}
+
+Process::UserAccessResult Process::user_write(VirtAddr va, std::span<const u8> in) {
+    if (!m_mm)
+        return {0, kSIGSEGV, va};
+    u64 left = m_mm->raw_copy_to_user(va, in);
+    if (left == 0)
+        return {in.size(), 0, {}};
+    return {in.size() - left, kSIGSEGV, va.offset(in.size() - left)};
+}
+
+long Process::mmap(u64, u64, int, int, int, u64) { return -ENODEV; }
+long Process::munmap(u64, u64) { return -EINVAL; }
+
+VirtAddr Process::malloc(u64 size) {
+    constexpr u64 kArena = 128 * KiB;
+    size = align_up(std::max<u64>(size, 1), 16);
+    if (m_arena_next + size > m_arena_end || m_arena_next == 0) {
+        const u64 len = align_up(std::max(size, kArena), m_machine.config().page_size());
+        constexpr int kProtRW = 3, kMapPrivateAnon = 0x22;
+        long a = mmap(0, len, kProtRW, kMapPrivateAnon, -1, 0);
+        if (a < 0 && a > -4096)
+            return VirtAddr(0);
+        m_arena_next = static_cast<u64>(a) & (is_32bit(m_machine.config().arch) ? 0xffffffffULL
+                                                                                 : ~u64{0});
+        m_arena_end = m_arena_next + len;
+    }
+    VirtAddr p(m_arena_next);
+    m_arena_next += size;
+    return p;
+}
+
 long Process::ioctl(int fd, unsigned cmd, u64 arg) {
     if (cmd == kFIOCLEX || cmd == kFIONCLEX) {
         if (!file(fd))

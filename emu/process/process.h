@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,30 @@ class Process {
     long llseek(int fd, u64 offset, VirtAddr result, int whence);
     long ioctl(int fd, unsigned cmd, u64 arg);
 
+    // ---- the process's own code ----
+    // Loads and stores as the program makes them (user privilege). A fault the kernel cannot
+    // resolve is a signal (SIGSEGV or SIGBUS), reported with the bytes moved before it.
+    struct UserAccessResult {
+        u64 done = 0;
+        int signal = 0; // 0, kSIGSEGV or kSIGBUS
+        VirtAddr fault_addr;
+    };
+    UserAccessResult user_read(VirtAddr va, std::span<u8> out);
+    UserAccessResult user_write(VirtAddr va, std::span<const u8> in);
+    // mmap(2) / munmap(2): anonymous private memory so far (device mmaps come with the mmap
+    // issue: -ENODEV for a file).
+    long mmap(u64 addr, u64 length, int prot, int flags, int fd, u64 offset);
+    long munmap(u64 addr, u64 length);
+    // The C library's malloc, simplified: 16-byte aligned chunks carved from anonymous mmap
+    // arenas of at least 128 KiB, never given back. 0 when the mmap fails.
+    [[nodiscard]] VirtAddr malloc(u64 size);
+
     // The open file behind fd (nullptr when fd is not open); for tests and views.
     [[nodiscard]] OpenFile* file(int fd) const;
     // RLIMIT_NOFILE's default soft limit.
     static constexpr int kMaxFds = 1024;
+    static constexpr int kSIGBUS = 7;
+    static constexpr int kSIGSEGV = 11;
 
   private:
     long ret(long kernel_value) const; // sign-extend from the word size
@@ -71,6 +92,7 @@ class Process {
     std::unique_ptr<UserAccess> m_mm;
     std::vector<FileRef> m_fds;
     std::vector<bool> m_cloexec;
+    u64 m_arena_next = 0, m_arena_end = 0; // malloc's current arena
 };
 
 } // namespace kmemu

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "emu/scenario/interpreter.h"
+#include "emu/scenario/memory_access.h"
 
 namespace kmemu::scenario {
 
@@ -192,6 +193,25 @@ Outcome<Value> Interpreter::eval_binary(const Expr& e) {
 
 Outcome<Value> Interpreter::eval_index(const Expr& e) {
     Value base = STRY(eval(*e.kids[0]));
+    if (base.is_int() && m_where != kTop) {
+        // p[i] and p[i:j] on an address: bytes of the block's memory (kernel or user).
+        u64 lo = STRY(eval_int(*e.kids[1], "an index"));
+        u64 n = 1;
+        if (e.kind != ExprKind::Index) {
+            if (!e.kids[2])
+                return at(e.loc, "a slice of memory needs an end: p[i:j]");
+            i64 hi = STRY(eval_int(*e.kids[2], "a slice bound"));
+            if (hi < static_cast<i64>(lo))
+                return at(e.loc, fmt::format("slice [{}:{}] is empty or reversed", lo, hi));
+            n = static_cast<u64>(hi) - lo;
+        }
+        auto bytes = read_block_memory(*this, base.bits + lo, n);
+        if (bytes.is_error())
+            return at(e.loc, bytes.error().message());
+        if (e.kind == ExprKind::Index)
+            return Value::integer(static_cast<unsigned char>(bytes.value()[0]));
+        return Value::of_bytes(bytes.release_value());
+    }
     if (!base.is_bytes())
         return at(e.loc, fmt::format("only byte strings can be indexed, not {}", type_name(base)));
     const i64 len = static_cast<i64>(base.bytes.size());

@@ -245,6 +245,14 @@ Outcome<void> Interpreter::exec_machine(const Stmt& s) {
     return {};
 }
 
+Process* Interpreter::observer() {
+    if (!m_machine)
+        return nullptr;
+    if (!m_observer)
+        m_observer = &m_machine->spawn(ProcessOptions{"sh", Cred::root()});
+    return m_observer;
+}
+
 Outcome<void> Interpreter::exec_process(const Stmt& s) {
     ScriptProcess* p = nullptr;
     if (!s.name.empty())
@@ -298,6 +306,15 @@ Outcome<void> Interpreter::exec_process(const Stmt& s) {
         }
         m_processes.push_back(std::move(np));
         p = m_processes.back().get();
+    }
+    if (m_machine && !p->proc) {
+        ProcessOptions o;
+        o.comm = p->name.empty() ? "script" : p->name;
+        o.cred = Cred::user(static_cast<u32>(p->uid), static_cast<u32>(p->gid));
+        for (const auto& c : p->caps)
+            if (auto n = capability_number(c))
+                o.cred.cap_effective |= u64{1} << *n;
+        p->proc = &m_machine->spawn(std::move(o));
     }
     m_where = kProcess;
     m_process = p;

@@ -21,6 +21,7 @@ struct ScriptProcess {
     u64 gid = 0;
     std::vector<std::string> caps; // effective capabilities, CAP_* names in number order
     SourceLoc created_at;
+    Process* proc = nullptr; // the machine's process, made when the block first runs
 };
 
 // Exit statuses of `kmemu run` (and of Interpreter::run).
@@ -48,6 +49,11 @@ class Interpreter {
     void write(std::string_view text);
     [[nodiscard]] unsigned where() const { return m_where; }
     [[nodiscard]] ScriptProcess* current_process() const { return m_process; }
+    // Set a script variable (syscalls set `errno`).
+    void set_variable(std::string name, Value v) { m_vars.insert_or_assign(std::move(name), std::move(v)); }
+    // A root process for the observation commands (cat, hexdump): what a shell would run them
+    // as. Made on first use; nullptr without a machine.
+    [[nodiscard]] Process* observer();
     // An error for a function that needs a booted machine.
     [[nodiscard]] Error no_machine(std::string_view what) const;
 
@@ -80,6 +86,7 @@ class Interpreter {
     unsigned m_where = kTop;
     u64 m_steps = 0;
     bool m_failed = false;
+    Process* m_observer = nullptr;
     // While an `expect` is evaluated: the names and calls seen, with their values, in order.
     std::vector<std::pair<std::string, std::string>>* m_observed = nullptr;
 };

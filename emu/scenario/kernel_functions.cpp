@@ -9,6 +9,7 @@
 #include "emu/kernel/kptr.h"
 #include "emu/kernel/oops.h"
 #include "emu/scenario/interpreter.h"
+#include "emu/scenario/memory_access.h"
 #include "emu/scenario/registry.h"
 #include "mm/gfp.h"
 
@@ -71,41 +72,74 @@ ErrorOr<Value> fn_kfree(Interpreter& in, std::span<const Value> a) {
     });
 }
 
+// strcpy, memset, memcpy, u8..u64 and string work on the block's side: kernel memory in a
+// kernel block, the process's memory in a process block (memory_access.h).
 ErrorOr<Value> fn_strcpy(Interpreter& in, std::span<const Value> a) {
     u64 dst = TRY(uint_arg(a, 0, "the destination"));
     if (!a[1].is_bytes())
         return make_error(ErrorKind::Parse, "strcpy copies a string, not {}", type_name(a[1]));
-    const std::string src = a[1].bytes;
-    return in_kernel(in, "strcpy", [&](Machine&) -> ErrorOr<Value> {
-        kstrcpy(kptr<char>(VirtAddr(dst)), src);
-        return Value::addr(dst);
-    });
+    std::string src = a[1].bytes.substr(0, a[1].bytes.find('\0'));
+    src.push_back('\0');
+    TRY(write_block_memory(in, dst, src));
+    return Value::addr(dst);
 }
 
 ErrorOr<Value> fn_memset(Interpreter& in, std::span<const Value> a) {
     u64 dst = TRY(uint_arg(a, 0, "the destination"));
     u64 v = TRY(uint_arg(a, 1, "the byte value"));
     u64 n = TRY(uint_arg(a, 2, "the length"));
-    return in_kernel(in, "memset", [&](Machine&) -> ErrorOr<Value> {
-        kmemset(kptr<void>(VirtAddr(dst)), static_cast<int>(v & 0xff), n);
-        return Value::addr(dst);
-    });
+    if (n > kMaxBytesValue)
+        return make_error(ErrorKind::Parse, "memset of {} bytes is too long (at most {})", n,
+                          kMaxBytesValue);
+    TRY(write_block_memory(in, dst, std::string(n, static_cast<char>(v & 0xff))));
+    return Value::addr(dst);
+}
+
+// memcpy(dst, src, n), or memcpy(dst, bytes) to store a byte string.
+ErrorOr<Value> fn_memcpy(Interpreter& in, std::span<const Value> a) {
+    u64 dst = TRY(uint_arg(a, 0, "the destination"));
+    std::string bytes;
+    if (a[1].is_bytes()) {
+        bytes = a[1].bytes;
+        if (a.size() > 2) {
+            u64 n = TRY(uint_arg(a, 2, "the length"));
+            bytes = bytes.substr(0, n);
+        }
+    } else {
+        if (a.size() < 3)
+            return make_error(ErrorKind::Parse, "memcpy(dst, src, n) needs a length");
+        u64 src = TRY(uint_arg(a, 1, "the source"));
+        u64 n = TRY(uint_arg(a, 2, "the length"));
+        bytes = TRY(read_block_memory(in, src, n));
+    }
+    TRY(write_block_memory(in, dst, bytes));
+    return Value::addr(dst);
 }
 
 template <typename T>
 ErrorOr<Value> fn_load(Interpreter& in, std::span<const Value> a) {
     u64 p = TRY(uint_arg(a, 0, "the address"));
-    return in_kernel(in, "load", [&](Machine&) -> ErrorOr<Value> {
-        T v = *kptr<T>(VirtAddr(p));
-        return Value::unsigned_integer(u64{v});
-    });
+    std::string b = TRY(read_block_memory(in, p, sizeof(T)));
+    T v{};
+    std::memcpy(&v, b.data(), sizeof(T)); // every arch kmemu emulates is little-endian
+    return Value::unsigned_integer(u64{v});
 }
 
+// string(addr): bytes up to the first NUL (at most 64 KiB), read a page piece at a time.
 ErrorOr<Value> fn_string(Interpreter& in, std::span<const Value> a) {
     u64 p = TRY(uint_arg(a, 0, "the address"));
-    return in_kernel(in, "string", [&](Machine&) -> ErrorOr<Value> {
-        return Value::of_bytes(kstring(kptr<const char>(VirtAddr(p))));
-    });
+    const u64 page = in.machine() ? in.machine()->config().page_size() : 4096;
+    std::string out;
+    while (out.size() < 64 * 1024) {
+        u64 chunk = page - (p % page);
+        std::string piece = TRY(read_block_memory(in, p, chunk));
+        auto nul = piece.find('\0');
+        out += piece.substr(0, nul);
+        if (nul != std::string::npos)
+            return Value::of_bytes(out);
+        p += chunk;
+    }
+    return Value::of_bytes(out);
 }
 
 } // namespace
@@ -120,13 +154,16 @@ void register_kernel_functions(Registry& r) {
         "kzalloc", 1, 2, kKernel, "kzalloc(size[, flags])",
         [](Interpreter& in, std::span<const Value> a) { return fn_kmalloc(in, a, __GFP_ZERO); }});
     r.add(FunctionSpec{"kfree", 1, 1, kKernel, "kfree(addr)", fn_kfree});
-    r.add(FunctionSpec{"strcpy", 2, 2, kKernel, "strcpy(dst, string)", fn_strcpy});
-    r.add(FunctionSpec{"memset", 3, 3, kKernel, "memset(dst, byte, n)", fn_memset});
-    r.add(FunctionSpec{"u8", 1, 1, kKernel, "u8(addr)", fn_load<u8>});
-    r.add(FunctionSpec{"u16", 1, 1, kKernel, "u16(addr)", fn_load<u16>});
-    r.add(FunctionSpec{"u32", 1, 1, kKernel, "u32(addr)", fn_load<u32>});
-    r.add(FunctionSpec{"u64", 1, 1, kKernel, "u64(addr)", fn_load<u64>});
-    r.add(FunctionSpec{"string", 1, 1, kKernel, "string(addr)", fn_string});
+    constexpr unsigned kEither = kKernel | kProcess;
+    r.add(FunctionSpec{"strcpy", 2, 2, kEither, "strcpy(dst, string)", fn_strcpy});
+    r.add(FunctionSpec{"memset", 3, 3, kEither, "memset(dst, byte, n)", fn_memset});
+    r.add(FunctionSpec{"memcpy", 2, 3, kEither, "memcpy(dst, src, n) or memcpy(dst, bytes)",
+                       fn_memcpy});
+    r.add(FunctionSpec{"u8", 1, 1, kEither, "u8(addr)", fn_load<u8>});
+    r.add(FunctionSpec{"u16", 1, 1, kEither, "u16(addr)", fn_load<u16>});
+    r.add(FunctionSpec{"u32", 1, 1, kEither, "u32(addr)", fn_load<u32>});
+    r.add(FunctionSpec{"u64", 1, 1, kEither, "u64(addr)", fn_load<u64>});
+    r.add(FunctionSpec{"string", 1, 1, kEither, "string(addr)", fn_string});
     for (auto [name, value] : std::initializer_list<std::pair<const char*, gfp_t>>{
              {"GFP_KERNEL", GFP_KERNEL},
              {"GFP_ATOMIC", GFP_ATOMIC},

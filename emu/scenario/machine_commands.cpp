@@ -3,24 +3,132 @@
 #include <fmt/format.h>
 
 #include "emu/machine_views.h"
+#include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
+#include "mm/errno.h"
 #include "emu/scenario/registry.h"
 
 namespace kmemu::scenario {
 
 namespace {
 
+// strerror's text for the errnos devices return, as cat and hexdump print them.
+std::string_view error_text(long err) {
+    switch (-err) {
+    case EPERM:
+        return "Operation not permitted";
+    case ENOENT:
+        return "No such file or directory";
+    case EIO:
+        return "Input/output error";
+    case ENXIO:
+        return "No such device or address";
+    case EBADF:
+        return "Bad file descriptor";
+    case EAGAIN:
+        return "Resource temporarily unavailable";
+    case ENOMEM:
+        return "Cannot allocate memory";
+    case EACCES:
+        return "Permission denied";
+    case EFAULT:
+        return "Bad address";
+    case EINVAL:
+        return "Invalid argument";
+    case ENOSPC:
+        return "No space left on device";
+    case ESPIPE:
+        return "Illegal seek";
+    case EPIPE:
+        return "Broken pipe";
+    case EOVERFLOW:
+        return "Value too large for defined data type";
+    default:
+        return "Unknown error";
+    }
+}
+
+// Reads up to `limit` bytes of an open file into the observer's buffer: the bytes, or the
+// error of the read that failed first (with what came before it in `got`).
+long read_all(Process& p, int fd, VirtAddr buf, u64 chunk, u64 limit, std::string* got) {
+    while (got->size() < limit) {
+        u64 want = std::min(chunk, limit - got->size());
+        long n = p.read(fd, buf, want);
+        if (n <= 0)
+            return n;
+        std::string piece(static_cast<size_t>(n), '\0');
+        auto r = p.user_read(buf, std::span<u8>(reinterpret_cast<u8*>(piece.data()), piece.size()));
+        if (r.signal)
+            return -EFAULT;
+        *got += piece;
+    }
+    return 0;
+}
+
+constexpr u64 kCatLimit = 1 * MiB; // cat of a device without an end stops here
+
+// cat PATH: the file as root reads it through open/read (procfs files, devices).
 ErrorOr<void> cmd_cat(Interpreter& in, std::span<const Value> a) {
     if (!in.machine())
         return in.no_machine("cat");
     if (!a[0].is_bytes())
         return make_error(ErrorKind::Parse, "cat needs a path, not {}", type_name(a[0]));
-    std::string_view path = a[0].bytes;
-    if (path.rfind("/proc/", 0) != 0)
-        return make_error(ErrorKind::NotFound,
-                          "cat: {}: only /proc files can be shown so far (devices come later)",
-                          path);
-    in.write(TRY(render_proc_file(*in.machine(), path.substr(6))));
+    const std::string& path = a[0].bytes;
+    Process* p = in.observer();
+    if (!p->user_memory() && path.rfind("/proc/", 0) == 0) {
+        // No user address space yet: procfs text straight from the renderer (root's view).
+        in.write(TRY(render_proc_file(*in.machine(), path.substr(6))));
+        return {};
+    }
+    long fd = p->open(path, 0);
+    if (fd < 0) {
+        in.write(fmt::format("cat: {}: {}\n", path, error_text(fd)));
+        return {};
+    }
+    const u64 page = in.machine()->config().page_size();
+    VirtAddr buf = p->malloc(page);
+    std::string got;
+    long r = read_all(*p, static_cast<int>(fd), buf, page, kCatLimit, &got);
+    (void)p->close(static_cast<int>(fd));
+    in.write(got);
+    if (r < 0)
+        in.write(fmt::format("cat: {}: {}\n", path, error_text(r)));
+    else if (got.size() >= kCatLimit)
+        in.write(fmt::format("\ncat: {}: stopped after {} bytes\n", path, kCatLimit));
+    return {};
+}
+
+// hexdump PATH OFFSET LEN: `hexdump -C -s OFFSET -n LEN PATH` as root.
+ErrorOr<void> cmd_hexdump(Interpreter& in, std::span<const Value> a) {
+    if (!in.machine())
+        return in.no_machine("hexdump");
+    if (!a[0].is_bytes() || !a[1].is_int() || !a[2].is_int())
+        return make_error(ErrorKind::Parse, "hexdump needs PATH OFFSET LEN");
+    const std::string& path = a[0].bytes;
+    const u64 offset = a[1].bits, len = a[2].bits;
+    if (len > kCatLimit)
+        return make_error(ErrorKind::Parse, "hexdump of {} bytes is too long (at most {})", len,
+                          kCatLimit);
+    Process* p = in.observer();
+    long fd = p->open(path, 0);
+    if (fd < 0) {
+        in.write(fmt::format("hexdump: {}: {}\n", path, error_text(fd)));
+        return {};
+    }
+    const int f = static_cast<int>(fd);
+    long pos = p->lseek(f, static_cast<i64>(offset), 0);
+    if (pos < 0 && pos >= -4095) {
+        (void)p->close(f);
+        in.write(fmt::format("hexdump: {}: {}\n", path, error_text(pos)));
+        return {};
+    }
+    VirtAddr buf = p->malloc(std::max<u64>(len, 1));
+    std::string got;
+    long r = read_all(*p, f, buf, len, len, &got);
+    (void)p->close(f);
+    if (r < 0)
+        in.write(fmt::format("hexdump: {}: {}\n", path, error_text(r)));
+    in.write(hexdump_canonical(got, offset));
     return {};
 }
 
@@ -44,6 +152,7 @@ ErrorOr<void> cmd_walk(Interpreter& in, std::span<const Value> a) {
 
 void register_machine_commands(Registry& r) {
     r.add(CommandSpec{"cat", 1, 1, kAnywhere, "cat PATH", cmd_cat});
+    r.add(CommandSpec{"hexdump", 3, 3, kAnywhere, "hexdump PATH OFFSET LEN", cmd_hexdump});
     r.add(CommandSpec{"ptdump", 0, 0, kAnywhere, "ptdump", cmd_ptdump});
     r.add(CommandSpec{"walk", 1, 1, kAnywhere, "walk ADDR", cmd_walk});
 }

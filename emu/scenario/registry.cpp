@@ -58,6 +58,7 @@ const Registry& standard_registry() {
         register_core_commands(r);
         register_machine_commands(r);
         register_kernel_functions(r);
+        register_process_functions(r);
         register_layout_constants(r);
         register_uapi_constants(r);
         return r;

@@ -80,6 +80,7 @@ void register_layout_constants(Registry& r); // constants.cpp
 void register_uapi_constants(Registry& r);   // constants.cpp: O_*, SEEK_*, PROT_*, MAP_*, E*, CAP_*
 void register_machine_commands(Registry& r); // machine_commands.cpp: cat, ptdump, walk
 void register_kernel_functions(Registry& r); // kernel_functions.cpp: vmalloc, kmalloc, ...
+void register_process_functions(Registry& r); // process_functions.cpp: syscalls, malloc
 void register_planned_names(Registry& r);    // builtins.cpp: names later parts implement
 
 } // namespace kmemu::scenario
