@@ -2,7 +2,7 @@
 # Install the Debian packages kmemu needs, configure and build it, and run the main job.
 set -euo pipefail
 cd "$(dirname "$0")"
-packages=(cmake ninja-build g++ libboost-dev libfmt-dev catch2 libbenchmark-dev)
+packages=(cmake ninja-build g++ libboost-dev libfmt-dev catch2 libbenchmark-dev libedit-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -30,5 +30,7 @@ int main(int argc, char** argv) {
         return cli::cmd_walk(args);
     if (cmd == "run")
         return scenario::run_command(args);
+    if (cmd == "shell")
+        return scenario::shell_command(args);
     return cli::usage_error(fmt::format("unknown command '{}'", cmd));
 }

@@ -24,6 +24,8 @@ Commands:
                                (inspection walk: nothing is changed); --svg: a picture
   run [--check|--update] FILE...  run scenario scripts (docs/scenarios.md); --check compares
                                each transcript with FILE.expected
+  shell [WORDS...]             an interactive session in the scenario language (line
+                               editing, history, `help`)
   help                         this text
 
 WORDS configure the machine, e.g.  arch=i386 mem=512M split=3G kernel=2.6.32

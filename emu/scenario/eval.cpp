@@ -90,7 +90,7 @@ Outcome<Value> Interpreter::eval_call(const Expr& e) {
         return at(e.loc, fmt::format("{}: {}", e.text, r.error().message()));
     Value v = tag(r.release_value());
     if (m_observed) {
-        std::string text = expr_source(m_program.sources, e);
+        std::string text = expr_source(m_program->sources, e);
         bool seen = false;
         for (const auto& o : *m_observed)
             seen = seen || o.first == text;

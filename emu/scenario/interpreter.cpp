@@ -17,7 +17,7 @@ ScriptError at(SourceLoc loc, std::string message) {
 } // namespace
 
 Interpreter::Interpreter(const Program& program, const Registry& registry)
-    : m_program(program), m_registry(registry) {}
+    : m_program(&program), m_registry(registry) {}
 
 unsigned Interpreter::word_bits() const {
     return m_machine ? m_machine->layout().word_bits : 64;
@@ -46,13 +46,19 @@ Value Interpreter::tag(Value v) const {
 }
 
 int Interpreter::run() {
-    auto checked = check(m_program.stmts, kTop);
-    auto result = checked.is_error() ? std::move(checked) : exec_list(m_program.stmts);
+    auto checked = check(m_program->stmts, kTop);
+    auto result = checked.is_error() ? std::move(checked) : exec_list(m_program->stmts);
     if (result.is_error()) {
-        m_out += m_program.sources.render_error(result.error());
+        m_out += m_program->sources.render_error(result.error());
         return kScriptError;
     }
     return m_failed ? kExpectationFailed : kAllHeld;
+}
+
+int Interpreter::run_more(const Program& more) {
+    m_program = &more;
+    m_failed = false;
+    return run();
 }
 
 // ---- the check before running: every call and command exists, in the right place ----
@@ -219,7 +225,7 @@ Outcome<void> Interpreter::exec_machine(const Stmt& s) {
     if (m_machine || m_machine_at.line)
         return at(s.loc,
                   fmt::format("a script has one machine; it was set up at {}:{}",
-                              m_program.sources.file(m_machine_at.file).name, m_machine_at.line));
+                              m_program->sources.file(m_machine_at.file).name, m_machine_at.line));
     m_machine_at = s.loc;
     MachineConfig config;
     for (const auto& w : s.words) {
@@ -346,7 +352,7 @@ Outcome<void> Interpreter::exec_expect(const Stmt& s) {
         return {};
     m_failed = true;
     std::string line = fmt::format("{}:{}: expectation failed: {}",
-                                   m_program.sources.file(s.loc.file).name, s.loc.line, s.text);
+                                   m_program->sources.file(s.loc.file).name, s.loc.line, s.text);
     if (!observed.empty()) {
         line += " (";
         for (size_t i = 0; i < observed.size(); ++i)

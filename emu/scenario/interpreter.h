@@ -39,6 +39,13 @@ class Interpreter {
     // Run every statement; output goes to transcript(). Returns a RunStatus.
     int run();
     [[nodiscard]] const std::string& transcript() const { return m_out; }
+    // Run another program's statements on this interpreter's machine, variables and processes
+    // (the shell: one program per input). `more` must outlive the interpreter's use of it; the
+    // status is that of these statements alone.
+    int run_more(const Program& more);
+    // The transcript so far, emptied (the shell prints each input's output as it comes).
+    [[nodiscard]] std::string take_transcript() { return std::exchange(m_out, {}); }
+    [[nodiscard]] const Registry& registry() const { return m_registry; }
 
     // ---- for function and command implementations ----
     [[nodiscard]] Machine* machine() const { return m_machine.get(); }
@@ -50,7 +57,9 @@ class Interpreter {
     [[nodiscard]] unsigned where() const { return m_where; }
     [[nodiscard]] ScriptProcess* current_process() const { return m_process; }
     // Set a script variable (syscalls set `errno`).
-    void set_variable(std::string name, Value v) { m_vars.insert_or_assign(std::move(name), std::move(v)); }
+    void set_variable(std::string name, Value v) {
+        m_vars.insert_or_assign(std::move(name), std::move(v));
+    }
     // A root process for the observation commands (cat, hexdump): what a shell would run them
     // as. Made on first use; nullptr without a machine.
     [[nodiscard]] Process* observer();
@@ -75,7 +84,7 @@ class Interpreter {
     Outcome<void> check(const std::vector<StmtPtr>& list, unsigned where);
     Outcome<void> check_expr(const Expr& e, unsigned where);
 
-    const Program& m_program;
+    const Program* m_program;
     const Registry& m_registry;
     std::string m_out;
     std::unique_ptr<Machine> m_machine;

@@ -5,8 +5,8 @@
 #include "emu/machine_views.h"
 #include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
-#include "mm/errno.h"
 #include "emu/scenario/registry.h"
+#include "mm/errno.h"
 
 namespace kmemu::scenario {
 

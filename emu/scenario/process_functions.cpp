@@ -23,7 +23,9 @@ ErrorOr<int> fd_arg(std::span<const Value> a, size_t i) {
     return static_cast<int>(static_cast<i64>(v));
 }
 
-const char* signal_name(int sig) { return sig == Process::kSIGBUS ? "SIGBUS" : "SIGSEGV"; }
+const char* signal_name(int sig) {
+    return sig == Process::kSIGBUS ? "SIGBUS" : "SIGSEGV";
+}
 
 // The raw result, with errno set as the C library does for -4095..-1.
 Value syscall_result(Interpreter& in, long r) {
@@ -42,9 +44,8 @@ ErrorOr<Value> fn_open(Interpreter& in, std::span<const Value> a) {
     if (!a[0].is_bytes())
         return make_error(ErrorKind::Parse, "open needs a path string, not {}", type_name(a[0]));
     u64 flags = TRY(uint_arg(a, 1, "the flags"));
-    return with_process(in, "open", [&](Process& p) {
-        return p.open(a[0].bytes, static_cast<unsigned>(flags));
-    });
+    return with_process(
+        in, "open", [&](Process& p) { return p.open(a[0].bytes, static_cast<unsigned>(flags)); });
 }
 
 ErrorOr<Value> fn_close(Interpreter& in, std::span<const Value> a) {
@@ -87,7 +88,8 @@ ErrorOr<Value> fn_pread(Interpreter& in, std::span<const Value> a, bool is_write
     u64 n = TRY(uint_arg(a, 2, "the count"));
     i64 pos = static_cast<i64>(TRY(uint_arg(a, 3, "the position")));
     return with_process(in, is_write ? "pwrite" : "pread", [&](Process& p) {
-        return is_write ? p.pwrite64(fd, VirtAddr(buf), n, pos) : p.pread64(fd, VirtAddr(buf), n, pos);
+        return is_write ? p.pwrite64(fd, VirtAddr(buf), n, pos)
+                        : p.pread64(fd, VirtAddr(buf), n, pos);
     });
 }
 
@@ -95,9 +97,8 @@ ErrorOr<Value> fn_lseek(Interpreter& in, std::span<const Value> a) {
     int fd = TRY(fd_arg(a, 0));
     i64 off = static_cast<i64>(TRY(uint_arg(a, 1, "the offset")));
     u64 whence = TRY(uint_arg(a, 2, "whence"));
-    return with_process(in, "lseek", [&](Process& p) {
-        return p.lseek(fd, off, static_cast<int>(whence));
-    });
+    return with_process(in, "lseek",
+                        [&](Process& p) { return p.lseek(fd, off, static_cast<int>(whence)); });
 }
 
 ErrorOr<Value> fn_llseek(Interpreter& in, std::span<const Value> a) {
@@ -114,9 +115,8 @@ ErrorOr<Value> fn_ioctl(Interpreter& in, std::span<const Value> a) {
     int fd = TRY(fd_arg(a, 0));
     u64 cmd = TRY(uint_arg(a, 1, "the command"));
     u64 arg = a.size() > 2 ? TRY(uint_arg(a, 2, "the argument")) : 0;
-    return with_process(in, "ioctl", [&](Process& p) {
-        return p.ioctl(fd, static_cast<unsigned>(cmd), arg);
-    });
+    return with_process(in, "ioctl",
+                        [&](Process& p) { return p.ioctl(fd, static_cast<unsigned>(cmd), arg); });
 }
 
 ErrorOr<Value> fn_mmap(Interpreter& in, std::span<const Value> a) {
@@ -204,9 +204,9 @@ ErrorOr<std::string> read_block_memory(Interpreter& in, u64 addr, u64 len) {
 ErrorOr<void> write_block_memory(Interpreter& in, u64 addr, std::string_view bytes) {
     if (in.where() == kProcess) {
         Process* p = TRY(block_process(in, "a user memory access"));
-        auto r = p->user_write(VirtAddr(addr), std::span<const u8>(
-                                                   reinterpret_cast<const u8*>(bytes.data()),
-                                                   bytes.size()));
+        auto r = p->user_write(
+            VirtAddr(addr),
+            std::span<const u8>(reinterpret_cast<const u8*>(bytes.data()), bytes.size()));
         if (r.signal)
             return make_error(ErrorKind::Internal, "{} at {:#x}: the user store faulted",
                               signal_name(r.signal), r.fault_addr.get());
@@ -232,31 +232,27 @@ void register_process_functions(Registry& r) {
     r.add(FunctionSpec{"read", 3, 3, kProcess, "read(fd, buf, count)", fn_read});
     r.add(FunctionSpec{"write", 2, 3, kProcess, "write(fd, buf, count) or write(fd, bytes)",
                        fn_write});
-    r.add(FunctionSpec{"pread", 4, 4, kProcess, "pread(fd, buf, count, pos)",
-                       [](Interpreter& in, std::span<const Value> a) {
-                           return fn_pread(in, a, false);
-                       }});
-    r.add(FunctionSpec{"pwrite", 4, 4, kProcess, "pwrite(fd, buf, count, pos)",
-                       [](Interpreter& in, std::span<const Value> a) {
-                           return fn_pread(in, a, true);
-                       }});
+    r.add(FunctionSpec{
+        "pread", 4, 4, kProcess, "pread(fd, buf, count, pos)",
+        [](Interpreter& in, std::span<const Value> a) { return fn_pread(in, a, false); }});
+    r.add(FunctionSpec{
+        "pwrite", 4, 4, kProcess, "pwrite(fd, buf, count, pos)",
+        [](Interpreter& in, std::span<const Value> a) { return fn_pread(in, a, true); }});
     r.add(FunctionSpec{"lseek", 3, 3, kProcess, "lseek(fd, offset, whence)", fn_lseek});
-    r.add(FunctionSpec{"_llseek", 4, 4, kProcess, "_llseek(fd, offset, result, whence)",
-                       fn_llseek});
+    r.add(
+        FunctionSpec{"_llseek", 4, 4, kProcess, "_llseek(fd, offset, result, whence)", fn_llseek});
     r.add(FunctionSpec{"ioctl", 2, 3, kProcess, "ioctl(fd, cmd[, arg])", fn_ioctl});
     r.add(FunctionSpec{"mmap", 6, 6, kProcess, "mmap(addr, length, prot, flags, fd, offset)",
                        fn_mmap});
     r.add(FunctionSpec{"munmap", 2, 2, kProcess, "munmap(addr, length)", fn_munmap});
     r.add(FunctionSpec{"malloc", 1, 1, kProcess, "malloc(size)", fn_malloc});
     r.add(FunctionSpec{"getpid", 0, 0, kProcess, "getpid()", fn_getpid});
-    r.add(FunctionSpec{"load_fault", 1, 1, kProcess, "load_fault(addr)",
-                       [](Interpreter& in, std::span<const Value> a) {
-                           return fn_fault(in, a, false);
-                       }});
-    r.add(FunctionSpec{"store_fault", 1, 1, kProcess, "store_fault(addr)",
-                       [](Interpreter& in, std::span<const Value> a) {
-                           return fn_fault(in, a, true);
-                       }});
+    r.add(FunctionSpec{
+        "load_fault", 1, 1, kProcess, "load_fault(addr)",
+        [](Interpreter& in, std::span<const Value> a) { return fn_fault(in, a, false); }});
+    r.add(FunctionSpec{
+        "store_fault", 1, 1, kProcess, "store_fault(addr)",
+        [](Interpreter& in, std::span<const Value> a) { return fn_fault(in, a, true); }});
     r.add_constant("SIGSEGV", Process::kSIGSEGV);
     r.add_constant("SIGBUS", Process::kSIGBUS);
 }

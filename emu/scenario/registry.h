@@ -64,6 +64,13 @@ class Registry {
     [[nodiscard]] const CommandSpec* command(std::string_view name) const;
     [[nodiscard]] const ConstantSpec* constant(std::string_view name) const;
 
+    [[nodiscard]] const std::map<std::string, FunctionSpec, std::less<>>& functions() const {
+        return m_functions;
+    }
+    [[nodiscard]] const std::map<std::string, CommandSpec, std::less<>>& commands() const {
+        return m_commands;
+    }
+
   private:
     std::map<std::string, FunctionSpec, std::less<>> m_functions;
     std::map<std::string, CommandSpec, std::less<>> m_commands;
@@ -81,6 +88,6 @@ void register_uapi_constants(Registry& r);   // constants.cpp: O_*, SEEK_*, PROT
 void register_machine_commands(Registry& r); // machine_commands.cpp: cat, ptdump, walk
 void register_kernel_functions(Registry& r); // kernel_functions.cpp: vmalloc, kmalloc, ...
 void register_process_functions(Registry& r); // process_functions.cpp: syscalls, malloc
-void register_planned_names(Registry& r);    // builtins.cpp: names later parts implement
+void register_planned_names(Registry& r);     // builtins.cpp: names later parts implement
 
 } // namespace kmemu::scenario
