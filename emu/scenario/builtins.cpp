@@ -2,9 +2,12 @@
 // later parts of kmemu implement (registered as planned, so using them is a clear error).
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/printf.h"
 #include "emu/scenario/registry.h"
+#include "emu/svg/layout_svg.h"
 
 namespace kmemu::scenario {
 
@@ -68,15 +71,38 @@ ErrorOr<Value> fn_getgid(Interpreter& in, std::span<const Value>) {
     return Value::unsigned_integer(in.current_process()->gid);
 }
 
-ErrorOr<void> cmd_layout(Interpreter& in, std::span<const Value>) {
+// layout, or layout svg "FILE": the picture of the address space with the vmalloc areas the
+// script made so far.
+ErrorOr<void> cmd_layout(Interpreter& in, std::span<const Value> a) {
     if (!in.machine())
         return in.no_machine("layout");
+    if (!a.empty()) {
+        if (a.size() != 2 || !a[0].is_bytes() || a[0].bytes != "svg" || !a[1].is_bytes())
+            return make_error(ErrorKind::Parse, "layout takes nothing, or svg \"FILE\"");
+        std::vector<NamedRegion> areas;
+        for (const VmArea* v : in.machine()->vmap_space().areas())
+            areas.push_back({v->caller.empty() ? "area" : v->caller, v->addr, v->end()});
+        Machine& m = *in.machine();
+        std::string title =
+            fmt::format("{} {}", arch_name(m.config().arch), m.config().kernel.to_string());
+        TRY(write_text_file(a[1].bytes, render_layout_svg(m.layout(), title, areas)));
+        in.write(fmt::format("wrote {}\n", a[1].bytes));
+        return {};
+    }
     // As the boot log shows it: the "Memory:" line, then the layout block.
     in.write(in.machine()->memory_line() + in.machine()->layout_block());
     return {};
 }
 
 } // namespace
+
+ErrorOr<void> write_text_file(const std::string& path, std::string_view text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out)
+        return make_error(ErrorKind::Io, "cannot write '{}'", path);
+    return {};
+}
 
 void register_core_functions(Registry& r) {
     r.add(FunctionSpec{"len", 1, 1, kAnywhere, "len(bytes)", fn_len});
@@ -92,7 +118,7 @@ void register_core_functions(Registry& r) {
 }
 
 void register_core_commands(Registry& r) {
-    r.add(CommandSpec{"layout", 0, 0, kAnywhere, "layout", cmd_layout});
+    r.add(CommandSpec{"layout", 0, 2, kAnywhere, "layout [svg \"FILE\"]", cmd_layout});
 }
 
 void register_planned_names(Registry& r) {

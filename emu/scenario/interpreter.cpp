@@ -333,8 +333,15 @@ Outcome<void> Interpreter::exec_process(const Stmt& s) {
 Outcome<void> Interpreter::exec_command(const Stmt& s) {
     const CommandSpec* c = m_registry.command(s.name);
     std::vector<Value> args;
-    for (const auto& a : s.args)
+    for (const auto& a : s.args) {
+        // A bare word that names nothing (`layout svg "x.svg"`) reaches the command as bytes.
+        if (!a.is_path && a.expr->kind == ExprKind::Name && !m_registry.constant(a.expr->text) &&
+            m_vars.find(a.expr->text) == m_vars.end()) {
+            args.push_back(Value::of_bytes(a.expr->text));
+            continue;
+        }
         args.push_back(a.is_path ? Value::of_bytes(a.path) : STRY(eval(*a.expr)));
+    }
     auto r = c->impl(*this, args);
     if (r.is_error())
         return at(s.name_loc, r.error().message());

@@ -6,6 +6,7 @@
 #include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/registry.h"
+#include "emu/svg/walk_svg.h"
 #include "mm/errno.h"
 
 namespace kmemu::scenario {
@@ -139,11 +140,24 @@ ErrorOr<void> cmd_ptdump(Interpreter& in, std::span<const Value>) {
     return {};
 }
 
+// walk ADDR, or walk ADDR svg "FILE" for the picture.
 ErrorOr<void> cmd_walk(Interpreter& in, std::span<const Value> a) {
     if (!in.machine())
         return in.no_machine("walk");
     if (!a[0].is_int())
-        return make_error(ErrorKind::Parse, "walk needs an address, not {}", type_name(a[0]));
+        return make_error(ErrorKind::Parse, "walk needs an address{}",
+                          a[0].is_bytes() ? fmt::format(" (unknown name '{}')", a[0].bytes)
+                                          : std::string());
+    if (a.size() > 1) {
+        if (a.size() != 3 || !a[1].is_bytes() || a[1].bytes != "svg" || !a[2].is_bytes())
+            return make_error(ErrorKind::Parse, "walk takes ADDR, or ADDR svg \"FILE\"");
+        auto& kpt = in.machine()->kernel_page_tables();
+        auto rec = TRY(paging::walk(kpt.format(), kpt.table_memory(), kpt.mmu(),
+                                    VirtAddr(a[0].bits), {}, paging::WalkMode::Inspection));
+        TRY(write_text_file(a[2].bytes, render_walk_svg(kpt.format(), rec, kpt.mmu())));
+        in.write(fmt::format("wrote {}\n", a[2].bytes));
+        return {};
+    }
     in.write(TRY(render_kernel_walk(*in.machine(), VirtAddr(a[0].bits))));
     return {};
 }
@@ -154,7 +168,7 @@ void register_machine_commands(Registry& r) {
     r.add(CommandSpec{"cat", 1, 1, kAnywhere, "cat PATH", cmd_cat});
     r.add(CommandSpec{"hexdump", 3, 3, kAnywhere, "hexdump PATH OFFSET LEN", cmd_hexdump});
     r.add(CommandSpec{"ptdump", 0, 0, kAnywhere, "ptdump", cmd_ptdump});
-    r.add(CommandSpec{"walk", 1, 1, kAnywhere, "walk ADDR", cmd_walk});
+    r.add(CommandSpec{"walk", 1, 3, kAnywhere, "walk ADDR [svg \"FILE\"]", cmd_walk});
 }
 
 } // namespace kmemu::scenario

@@ -77,6 +77,9 @@ class Registry {
     std::map<std::string, ConstantSpec, std::less<>> m_constants;
 };
 
+// Writes a picture or other output a script asked for; an error names the file.
+[[nodiscard]] ErrorOr<void> write_text_file(const std::string& path, std::string_view text);
+
 // Everything kmemu provides, built once.
 [[nodiscard]] const Registry& standard_registry();
 
