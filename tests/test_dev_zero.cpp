@@ -211,3 +211,28 @@ TEST_CASE("zero and full on a 32-bit machine", "[dev][zero]") {
     const int full = open_dev(r, "/dev/full");
     CHECK(r.proc->write(full, VirtAddr(kB), 1) == -ENOSPC);
 }
+
+TEST_CASE("7.2 case 80: hand-made nodes 1:2 (6.1+), 1:6 and 1:10 are ENXIO; no /dev/kmem node",
+          "[dev][zero]") {
+    for (const char* v : {"2.6.32", "4.19", "6.1", "6.13"}) {
+        INFO("kernel " << v);
+        Rig r = boot(v);
+        auto& nodes = r.machine->devices().nodes();
+        REQUIRE(nodes.mknod("/dev/m6", kS_IFCHR | 0666, MKDEV(1, 6)) == 0);
+        REQUIRE(nodes.mknod("/dev/m10", kS_IFCHR | 0666, MKDEV(1, 10)) == 0);
+        CHECK(r.proc->open("/dev/m6", oflag::kRdonly) == -ENXIO);
+        CHECK(r.proc->open("/dev/m10", oflag::kRdonly) == -ENXIO);
+        // A hand-made 1:5 node is /dev/zero whatever its name.
+        REQUIRE(nodes.mknod("/dev/z", kS_IFCHR | 0666, MKDEV(1, 5)) == 0);
+        const long fd = r.proc->open("/dev/z", oflag::kRdonly);
+        REQUIRE(fd >= 3);
+        CHECK(r.proc->read(static_cast<int>(fd), VirtAddr(kB), 10) == 10);
+    }
+    for (const char* v : {"6.1", "6.13"}) {
+        INFO("kernel " << v);
+        Rig r = boot(v);
+        CHECK(r.proc->open("/dev/kmem", oflag::kRdonly) == -ENOENT);
+        REQUIRE(r.machine->devices().nodes().mknod("/dev/k", kS_IFCHR | 0666, MKDEV(1, 2)) == 0);
+        CHECK(r.proc->open("/dev/k", oflag::kRdonly) == -ENXIO);
+    }
+}
