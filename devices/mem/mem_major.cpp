@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "devices/mem/full_device.h"
 #include "devices/mem/null_device.h"
+#include "devices/mem/oldmem_device.h"
+#include "devices/mem/port_device.h"
+#include "devices/mem/random_device.h"
+#include "devices/mem/zero_device.h"
 #include "devices/vfs/char_dev.h"
 #include "devices/vfs/dev_nodes.h"
 #include "devices/vfs/vfs.h"
@@ -14,7 +19,13 @@ namespace kmemu {
 namespace {
 
 const MemMinor kMinors[] = {
-    null_minor(),
+    null_minor(),    // 3
+    port_minor(),    // 4
+    zero_minor(),    // 5
+    full_minor(),    // 7
+    random_minor(),  // 8
+    urandom_minor(), // 9
+    oldmem_minor(),  // 12
 };
 
 const MemMinor* find_minor(const DeviceKernel& k, unsigned minor) {
