@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "devices/mem/kmem_device.h"
+#include "devices/mem/mem_device.h"
 #include "devices/mem/null_device.h"
 #include "devices/vfs/char_dev.h"
 #include "devices/vfs/dev_nodes.h"
@@ -14,6 +16,8 @@ namespace kmemu {
 namespace {
 
 const MemMinor kMinors[] = {
+    mem_minor(),
+    kmem_minor(),
     null_minor(),
 };
 
