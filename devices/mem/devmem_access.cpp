@@ -167,7 +167,7 @@ int devmem_is_allowed(DeviceKernel& k, const DevmemRules& r, u64 pfn) {
                              : pfn < kFirstMibPfns;
         if (low)
             return 1;
-        if (exclusive(k, r, pfn))
+        if (r.x86_checks_exclusive && exclusive(k, r, pfn))
             return 0;
         return x86_is_ram(k, r, pfn) ? 0 : 1;
     }

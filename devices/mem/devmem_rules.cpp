@@ -65,6 +65,7 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
         r.devmem_allowed = DevmemAllowed::X86FirstMib;
     else
         r.devmem_allowed = DevmemAllowed::X86FirstMibInclusive;
+    r.x86_checks_exclusive = v.at_least(2, 6, 28);
     r.exclusive_alias_4g = arch == Arch::I386 || arch == Arch::I386Pae;
     r.iomem_policy.strict_iomem_checks = r.strict_devmem;
     r.iomem_policy.io_strict_devmem = config.io_strict_devmem.value_or(false);

@@ -90,6 +90,9 @@ struct DevmemRules {
     // CONFIG_STRICT_DEVMEM in effect (x86 2.6.27+, ARM 2.6.37+, arm64 3.19+ [unverified]).
     bool strict_devmem = true;
     DevmemAllowed devmem_allowed = DevmemAllowed::X86ZeroingIntersects;
+    // x86 devmem_is_allowed refuses exclusive iomem resources: not in the first STRICT_DEVMEM
+    // (2.6.27's init_64.c has only the first-MiB and RAM tests), 2.6.28+ [unverified].
+    bool x86_checks_exclusive = true;
     // x86 32-bit (PAE, and non-PAE for mmap offsets >= 4 GiB): devmem_is_allowed passes pagenr <<
     // PAGE_SHIFT in a 32-bit unsigned long to iomem_is_exclusive, so the exclusivity of a page >= 4
     // GiB is that of its alias below.
