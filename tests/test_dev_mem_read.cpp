@@ -17,14 +17,16 @@ int open_mem(Rig& r) {
 
 } // namespace
 
-TEST_CASE("mem read case 12: zero bytes at 0 are 0 up to 4.14, EFAULT from 4.15", "[dev_mem]") {
-    for (const char* v : {"kernel=2.6.24", "kernel=2.6.32", "kernel=4.4.155", "kernel=4.14"}) {
+TEST_CASE("mem read case 12: zero bytes at 0 are 0 until 5.1 / 4.19.39, then EFAULT", "[dev_mem]") {
+    for (const char* v : {"kernel=2.6.24", "kernel=2.6.32", "kernel=4.4.155", "kernel=4.15",
+                          "kernel=4.19.38", "kernel=5.0.11"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem(r);
         CHECK(r.R(fd, 0, 0) == 0);
         CHECK(r.pos(fd) == 0);
     }
-    for (const char* v : {"kernel=4.15", "kernel=4.19", "kernel=6.1"}) {
+    for (const char* v :
+         {"kernel=4.19.39", "kernel=4.19.72", "kernel=5.0.12", "kernel=5.1", "kernel=6.1"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem(r);
         CHECK(r.R(fd, 0, 0) == -EFAULT);

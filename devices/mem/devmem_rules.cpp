@@ -74,8 +74,8 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
         r.valid_phys = ValidPhysRange::Arm64Memblock; // 4.6+ [unverified]; 6.x verified
     else if (is_arm32(arch) || arch == Arch::Arm64)
         r.valid_phys = ValidPhysRange::Arm;
-    else if (v.at_least(4, 15))
-        r.valid_phys = ValidPhysRange::X86LastByte;
+    else if (v.at_least(5, 1) || stable(v, 4, 19, 39) || stable(v, 5, 0, 12))
+        r.valid_phys = ValidPhysRange::X86LastByte; // 92c77f7c4d5d, in 4.19.39 and 5.0.12
     else
         r.valid_phys = ValidPhysRange::Generic;
     if (is_arm32(arch))
@@ -83,7 +83,7 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
     else if (arch == Arch::Arm64)
         r.valid_mmap = ValidMmapRange::Arm64PhysMask;
     else if (v.at_least(4, 15))
-        r.valid_mmap = ValidMmapRange::X86PhysBits;
+        r.valid_mmap = ValidMmapRange::X86PhysBits; // be62a3204406 (4.15 merge window)
     else
         r.valid_mmap = ValidMmapRange::Always;
 

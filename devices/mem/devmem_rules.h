@@ -37,8 +37,11 @@ enum class DevmemAllowed : u8 {
 
 // valid_phys_addr_range() of read_mem/write_mem (§2.4.2).
 enum class ValidPhysRange : u8 {
-    Generic,       // addr + count <= __pa(high_memory)
-    X86LastByte,   // x86 4.15+ [unverified]: addr + count - 1 <= __pa(high_memory - 1)
+    Generic, // addr + count <= __pa(high_memory)
+    // x86 5.1+ (92c77f7c4d5d "x86/mm: Dont exceed the valid physical address space", also in
+    // 4.19.39 and 5.0.12): addr + count - 1 <= __pa(high_memory - 1). x86's own function of
+    // 4.15-5.0 (be62a3204406) kept the generic formula.
+    X86LastByte,
     Arm,           // ARM: PHYS_OFFSET <= addr and addr + count <= __pa(high_memory - 1) + 1
     Arm64Memblock, // arm64: the range lies inside one memblock memory region (RAM)
 };
@@ -46,7 +49,7 @@ enum class ValidPhysRange : u8 {
 // valid_mmap_phys_addr_range() (§2.4.2).
 enum class ValidMmapRange : u8 {
     Always,       // generic
-    X86PhysBits,  // x86 4.15+ [unverified]: last byte below 2^cpu_phys_bits
+    X86PhysBits,  // x86 4.15+ (be62a3204406): last byte below 2^cpu_phys_bits
     ArmPhysMask,  // ARM: pfn + pages <= 1 + (PHYS_MASK >> PAGE_SHIFT)
     Arm64PhysMask // arm64: (pfn << PAGE_SHIFT) + size has no bit above PHYS_MASK
 };
