@@ -40,15 +40,15 @@ TEST_CASE("mem read case 12: zero bytes at 0 are 0 until 5.1 / 4.19.39, then EFA
 
 TEST_CASE("mem read case 14: low RAM is real bytes until the zeroing reads", "[dev_mem]") {
     for (const char* v : {"kernel=2.6.24", "kernel=2.6.32", "kernel=3.6", "kernel=3.10",
-                          "kernel=4.4", "kernel=4.10"}) {
+                          "kernel=4.4", "kernel=4.4.64", "kernel=4.10"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem(r);
         CHECK(r.R(fd, 0x10000, 4096) == 4096);
         CHECK(r.user(kB, 4096) == ram_bytes(0x10000, 4096));
         CHECK(r.pos(fd) == 0x11000);
     }
-    for (const char* v : {"kernel=3.10.108", "kernel=4.4.155", "kernel=4.11", "kernel=4.19",
-                          "kernel=6.1", "kernel=6.13"}) {
+    for (const char* v : {"kernel=3.10.108", "kernel=4.4.65", "kernel=4.4.155", "kernel=4.11",
+                          "kernel=4.19", "kernel=6.1", "kernel=6.13"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem(r);
         CHECK(r.R(fd, 0x10000, 4096) == 4096);

@@ -171,7 +171,7 @@ int devmem_is_allowed(DeviceKernel& k, const DevmemRules& r, u64 pfn) {
             return 0;
         return x86_is_ram(k, r, pfn) ? 0 : 1;
     }
-    case DevmemAllowed::X86Zeroing:             // 4.11+ (3.10.108, 4.4.155): RAM first
+    case DevmemAllowed::X86Zeroing:             // 4.11+ (3.10.108, 4.4.65): RAM first
     case DevmemAllowed::X86ZeroingIntersects: { // 4.14+: RAM by region_intersects
         if (x86_is_ram(k, r, pfn))
             return pfn < kFirstMibPfns ? 2 : 0;

@@ -54,7 +54,10 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
     r.pos_guard = v.at_least(3, 15);
 
     r.strict_devmem = arch_has_strict_devmem(v, arch) && config.strict_devmem.value_or(true);
-    const bool zeroing = v.at_least(4, 11) || stable(v, 3, 10, 108) || stable(v, 4, 4, 155);
+    // a4866aa81251 "mm: Tighten x86 /dev/mem with zeroing reads" (CVE-2017-7889): 4.11; in
+    // 4.4.y from 4.4.65 (a distribution's changelog patches it onto 4.4.64 and drops the patch
+    // as upstreamed at 4.4.65); 3.10.108 has it (first 3.10.y release not determined).
+    const bool zeroing = v.at_least(4, 11) || stable(v, 3, 10, 108) || stable(v, 4, 4, 65);
     if (!is_x86(arch))
         r.devmem_allowed = DevmemAllowed::Arm;
     else if (v.at_least(4, 14))

@@ -30,7 +30,7 @@ enum class MemLseekLimit : u8 {
 enum class DevmemAllowed : u8 {
     X86FirstMibInclusive, // 2.6.27+: pagenr <= 256 -> 1 (the off-by-one lets pfn 256 through)
     X86FirstMib,          // 3.0+ [unverified]: pagenr < 256 -> 1; exclusive 0; RAM 0
-    X86Zeroing,           // 4.11+, 3.10.108, 4.4.155: RAM below 1 MiB -> 2 (zeros), RAM 0
+    X86Zeroing,           // 4.11+, 3.10.108, 4.4.65: RAM below 1 MiB -> 2 (zeros), RAM 0
     X86ZeroingIntersects, // 4.14+ [unverified]: as Zeroing, RAM = region_intersects System RAM
     Arm,                  // ARM 2.6.37+ and arm64: exclusive 0; not RAM 1; RAM 0
 };
@@ -58,7 +58,7 @@ enum class ValidMmapRange : u8 {
 enum class MemLoop : u8 {
     Plain,        // no STRICT_DEVMEM (config off, or before the arch has it)
     RangeChecked, // range_is_allowed: read checks the whole remaining count, write each chunk
-    PerPage,      // page_is_allowed per chunk with zero-filled (2) pages
+    PerPage,      // page_is_allowed per chunk with zero-filled (2) pages (a4866aa81251)
 };
 
 // should_stop_iteration() (§2.4.5).

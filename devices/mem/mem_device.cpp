@@ -18,10 +18,10 @@ u64 pos_bits_mask(u64 pos, unsigned bits) {
 
 // read_mem (every era; §2.5.1). The loop's shape is DevmemRules::loop:
 //   Plain        2.6.11+ without STRICT_DEVMEM: copy every chunk;
-//   RangeChecked 2.6.27-4.10 (x86; 3.10.108 and 4.4.155 excepted): range_is_allowed over the
+//   RangeChecked 2.6.27-4.10 (x86; 3.10.108 and 4.4.65+ excepted): range_is_allowed over the
 //                *remaining* count before each chunk, so a read reaching a refused page fails
 //                before copying anything;
-//   PerPage      4.11+ (3.10.108, 4.4.155): page_is_allowed per chunk, 2 -> clear_user.
+//   PerPage      4.11+ (3.10.108, 4.4.65): page_is_allowed per chunk, 2 -> clear_user.
 // Every error discards progress (f_pos unchanged). 4.17+ copies through a bounce page.
 ssize_t do_read_mem(DeviceKernel& k, const DevmemRules& r, char* ubuf, size_t count, loff_t* ppos) {
     u64 p = pos_bits_mask(static_cast<u64>(*ppos), r.mem_pos_bits);
