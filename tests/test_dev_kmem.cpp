@@ -292,14 +292,14 @@ TEST_CASE("kmem: the bounce page's allocation failure", "[dev_kmem]") {
     CHECK(r.pos(fd) == hm);
 }
 
-TEST_CASE("kmem: should_stop_iteration skips the high phase from 5.3", "[dev_kmem]") {
+TEST_CASE("kmem: should_stop_iteration skips the high phase from 5.4", "[dev_kmem]") {
     Rig r = boot_rm({"kernel=5.10"});
     r.p->task().fatal_signal_pending = true;
     const int fd = open_kmem(r);
     const u64 hm = high_memory(r);
     CHECK(r.R(fd, hm - 8192, 8192) == 4096);
     CHECK(r.pos(fd) == hm - 4096);
-    Rig old = boot_rm({"kernel=5.2"});
+    Rig old = boot_rm({"kernel=5.3"});
     old.p->task().fatal_signal_pending = true;
     const int fd2 = open_kmem(old);
     CHECK(old.R(fd2, high_memory(old) - 8192, 8192) == 8192);

@@ -198,14 +198,16 @@ TEST_CASE("mem pread case 90: pread leaves f_pos alone", "[dev_mem]") {
     }
 }
 
-TEST_CASE("mem read: should_stop_iteration stops after a chunk from 5.3", "[dev_mem]") {
+TEST_CASE("mem read: should_stop_iteration stops after a chunk from 5.4", "[dev_mem]") {
     struct Case {
         const char* version;
         bool fatal;
         long expect;
     };
-    for (const Case c : {Case{"kernel=4.19", true, 8192}, Case{"kernel=5.4", true, 4096},
-                         Case{"kernel=5.4", false, 8192}, Case{"kernel=6.1", false, 4096}}) {
+    for (const Case c : {Case{"kernel=4.19", true, 8192}, Case{"kernel=5.3", true, 8192},
+                         Case{"kernel=5.4", true, 4096}, Case{"kernel=5.4", false, 8192},
+                         Case{"kernel=5.18", false, 8192}, Case{"kernel=5.19", false, 4096},
+                         Case{"kernel=6.1", false, 4096}}) {
         Rig r = boot_rm({c.version});
         const int fd = open_mem(r);
         r.p->task().signal_pending = true;

@@ -39,7 +39,7 @@ int open_mem(struct inode* node, struct file* f);
 [[nodiscard]] bool range_is_allowed(DeviceKernel& k, const DevmemRules& r, u64 pfn, u64 size);
 // The walk itself (for mmap's phys_mem_access_prot_allowed on x86 without STRICT_DEVMEM).
 [[nodiscard]] bool devmem_range_walk(DeviceKernel& k, const DevmemRules& r, u64 pfn, u64 size);
-// should_stop_iteration() (5.3+ fatal signals, 5.18+ any signal).
+// should_stop_iteration() (5.4+ fatal signals, 5.19+ any signal).
 [[nodiscard]] bool should_stop_iteration(const DevmemRules& r);
 
 // xlate_dev_mem_ptr + a copy of bytes within one page: RAM and MMIO through PhysicalMemory (so

@@ -97,9 +97,12 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
     else
         r.loop = MemLoop::RangeChecked;
     r.read_bounce = v.at_least(4, 17);
-    if (v.at_least(5, 18))
+    // 8619e5bdeee8 "/dev/mem: Bail out upon SIGKILL." (queued Sept 2019: 5.4; its stable
+    // backports are not modelled), then "/dev/mem: make reads and writes interruptible"
+    // (posted April 2022: 5.19).
+    if (v.at_least(5, 19))
         r.stop = StopCheck::AnySignal;
-    else if (v.at_least(5, 3))
+    else if (v.at_least(5, 4))
         r.stop = StopCheck::FatalSignal;
     else
         r.stop = StopCheck::None;

@@ -61,7 +61,7 @@ enum class MemLoop : u8 {
     PerPage,      // page_is_allowed per chunk with zero-filled (2) pages (a4866aa81251)
 };
 
-// should_stop_iteration() (§2.4.5).
+// should_stop_iteration() (§2.4.5): fatal signals from 5.4, any signal from 5.19.
 enum class StopCheck : u8 { None, FatalSignal, AnySignal };
 
 struct DevmemRules {

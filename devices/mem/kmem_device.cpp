@@ -95,7 +95,7 @@ ssize_t do_read_kmem(DeviceKernel& k, const DevmemRules& r, char* ubuf, size_t c
             low -= sz;
             left -= sz;
             if (should_stop_iteration(r)) {
-                left = 0; // 5.3+: skip the high phase too
+                left = 0; // 5.4+: skip the high phase too
                 break;
             }
         }
