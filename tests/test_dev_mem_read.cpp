@@ -219,8 +219,8 @@ TEST_CASE("mem read: should_stop_iteration stops after a chunk from 5.4", "[dev_
     }
 }
 
-TEST_CASE("mem read: the bounce page's allocation failure is ENOMEM from 4.17", "[dev_mem]") {
-    for (const char* v : {"kernel=4.17", "kernel=6.1"}) {
+TEST_CASE("mem read: the bounce page's allocation failure is ENOMEM from 4.16", "[dev_mem]") {
+    for (const char* v : {"kernel=4.16", "kernel=6.1"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem(r);
         REQUIRE(r.p->lseek(fd, kVga, kSeekSet) == static_cast<long>(kVga));
@@ -232,7 +232,7 @@ TEST_CASE("mem read: the bounce page's allocation failure is ENOMEM from 4.17", 
         CHECK(r.p->read(fd, VirtAddr(kB), 16) == 16);
         CHECK(r.m->page_allocator().outstanding_pages() == before); // the bounce page is freed
     }
-    Rig r = boot_rm({"kernel=4.16"});
+    Rig r = boot_rm({"kernel=4.15"});
     const int fd = open_mem(r);
     REQUIRE(r.p->lseek(fd, kVga, kSeekSet) == static_cast<long>(kVga));
     r.m->page_allocator().set_fault_injection(fail_first());

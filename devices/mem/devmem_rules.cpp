@@ -96,7 +96,7 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
         r.loop = MemLoop::PerPage;
     else
         r.loop = MemLoop::RangeChecked;
-    r.read_bounce = v.at_least(4, 17);
+    r.read_bounce = v.at_least(4, 16); // 22ec1a2aea73, authored 2017-12-01
     // 8619e5bdeee8 "/dev/mem: Bail out upon SIGKILL." (queued Sept 2019: 5.4; its stable
     // backports are not modelled), then "/dev/mem: make reads and writes interruptible"
     // (posted April 2022: 5.19).

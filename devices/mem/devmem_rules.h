@@ -106,8 +106,9 @@ struct DevmemRules {
     ValidMmapRange valid_mmap = ValidMmapRange::X86PhysBits;
     MemLoop loop = MemLoop::PerPage;
     // read_mem copies through a kmalloc'ed bounce page with a fault-tolerant kernel read
-    // (probe_kernel_read, copy_from_kernel_nofault): 4.17+ [unverified] ("/dev/mem: Add bounce
-    // buffer for copy-out"); -ENOMEM when it cannot be had.
+    // (probe_kernel_read, copy_from_kernel_nofault): 22ec1a2aea73 "/dev/mem: Add bounce buffer
+    // for copy-out", authored 2017-12-01, so 4.16 (merge release inferred); -ENOMEM when it
+    // cannot be had.
     bool read_bounce = true;
     StopCheck stop = StopCheck::AnySignal;
 
@@ -119,8 +120,10 @@ struct DevmemRules {
     bool mmap_prot_allowed = true;
 
     // read_kmem/write_kmem. E1 (<= 2.6.31): no is_vmalloc_or_module_addr check, high phase in
-    // PAGE_SIZE pieces, vwrite's 0 livelocks the write. E2+ (2.6.32+ [unverified], Wu
-    // Fengguang's kmem series): size_inside_page chunks, -ENXIO outside vmalloc/modules.
+    // PAGE_SIZE pieces, vwrite's 0 livelocks the write. E2+: size_inside_page chunks, -ENXIO
+    // outside vmalloc/modules, `read ? read : err` (Wu Fengguang's series, authored December
+    // 2009: mainline 2.6.33, in the 2.6.32.y stable tree read (2.6.32.69); "2.6.32" here means
+    // that late 2.6.32.y, as kernel-semantics' E2 does).
     bool kmem_checks_vmalloc = true;
     // virt_addr_valid() before each low-phase chunk (4.14+ [unverified]; absent in 4.4.155).
     bool kmem_virt_addr_valid = true;

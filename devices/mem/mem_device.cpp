@@ -22,7 +22,7 @@ u64 pos_bits_mask(u64 pos, unsigned bits) {
 //                *remaining* count before each chunk, so a read reaching a refused page fails
 //                before copying anything;
 //   PerPage      4.11+ (3.10.108, 4.4.65): page_is_allowed per chunk, 2 -> clear_user.
-// Every error discards progress (f_pos unchanged). 4.17+ copies through a bounce page.
+// Every error discards progress (f_pos unchanged). 4.16+ copies through a bounce page.
 ssize_t do_read_mem(DeviceKernel& k, const DevmemRules& r, char* ubuf, size_t count, loff_t* ppos) {
     u64 p = pos_bits_mask(static_cast<u64>(*ppos), r.mem_pos_bits);
     if (r.pos_guard && p != static_cast<u64>(*ppos))
