@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "devices/mem/full_device.h"
+#include "devices/mem/kmem_device.h"
+#include "devices/mem/mem_device.h"
 #include "devices/mem/null_device.h"
 #include "devices/mem/oldmem_device.h"
 #include "devices/mem/port_device.h"
@@ -19,6 +21,8 @@ namespace kmemu {
 namespace {
 
 const MemMinor kMinors[] = {
+    mem_minor(),     // 1
+    kmem_minor(),    // 2
     null_minor(),    // 3
     port_minor(),    // 4
     zero_minor(),    // 5
