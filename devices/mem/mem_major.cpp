@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "devices/mem/null_device.h"
+#include "devices/printk/kmsg_device.h"
 #include "devices/vfs/char_dev.h"
 #include "devices/vfs/dev_nodes.h"
 #include "devices/vfs/vfs.h"
@@ -15,6 +16,7 @@ namespace {
 
 const MemMinor kMinors[] = {
     null_minor(),
+    kmsg_minor(),
 };
 
 const MemMinor* find_minor(const DeviceKernel& k, unsigned minor) {
