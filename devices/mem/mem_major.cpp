@@ -10,6 +10,7 @@
 #include "devices/mem/port_device.h"
 #include "devices/mem/random_device.h"
 #include "devices/mem/zero_device.h"
+#include "devices/printk/kmsg_device.h"
 #include "devices/vfs/char_dev.h"
 #include "devices/vfs/dev_nodes.h"
 #include "devices/vfs/vfs.h"
@@ -29,6 +30,7 @@ const MemMinor kMinors[] = {
     full_minor(),    // 7
     random_minor(),  // 8
     urandom_minor(), // 9
+    kmsg_minor(),    // 11
     oldmem_minor(),  // 12
 };
 
