@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "devices/printk/printk.h"
 #include "emu/scenario/constants.h"
 #include "mm/machine_config.h"
 
@@ -160,7 +161,9 @@ Outcome<void> Interpreter::exec_list(const std::vector<StmtPtr>& list) {
             return at(s->loc, fmt::format("the script ran more than {} statements (is a repeat "
                                           "count too large?)",
                                           kMaxSteps));
-        STRY(exec(*s));
+        auto r = exec(*s);
+        echo_console();
+        STRY(std::move(r));
         if (m_out.size() >= kMaxTranscript)
             return at(s->loc, fmt::format("the transcript grew past {} bytes", kMaxTranscript));
     }
@@ -248,7 +251,20 @@ Outcome<void> Interpreter::exec_machine(const Stmt& s) {
     if (booted.is_error())
         return at(s.loc, fmt::format("the machine does not boot: {}", booted.error().message()));
     m_machine = booted.release_value();
+    // The boot messages went to the console before the script; it echoes what comes after.
+    m_console_seen = printk_log(m_machine->devices().kernel()).console_output().size();
     return {};
+}
+
+// What the machine's console printed since the last statement (printk at a level below
+// console_loglevel, from kernel code or /dev/kmsg), as a terminal would show it.
+void Interpreter::echo_console() {
+    if (!m_machine)
+        return;
+    const std::string& console = printk_log(m_machine->devices().kernel()).console_output();
+    if (console.size() > m_console_seen)
+        write(std::string_view(console).substr(m_console_seen));
+    m_console_seen = console.size();
 }
 
 Process* Interpreter::observer() {

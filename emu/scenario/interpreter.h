@@ -96,6 +96,8 @@ class Interpreter {
     u64 m_steps = 0;
     bool m_failed = false;
     Process* m_observer = nullptr;
+    size_t m_console_seen = 0;
+    void echo_console();
     // While an `expect` is evaluated: the names and calls seen, with their values, in order.
     std::vector<std::pair<std::string, std::string>>* m_observed = nullptr;
 };

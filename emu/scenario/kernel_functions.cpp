@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "devices/printk/printk.h"
 #include "emu/kernel/kernel_scope.h"
 #include "emu/kernel/kptr.h"
 #include "emu/kernel/oops.h"
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/memory_access.h"
+#include "emu/scenario/printf.h"
 #include "emu/scenario/registry.h"
 #include "mm/gfp.h"
 
@@ -142,6 +144,69 @@ ErrorOr<Value> fn_string(Interpreter& in, std::span<const Value> a) {
     return Value::of_bytes(out);
 }
 
+// printk(format, ...): the script's printf conversions, except that %p, %px and %pK print as
+// the kernel's vsnprintf does for this version (hashed %p from 4.15, %pK by kptr_restrict).
+ErrorOr<Value> fn_printk(Interpreter& in, std::span<const Value> a) {
+    if (!a[0].is_bytes())
+        return make_error(ErrorKind::Parse, "the format must be a string, not {}", type_name(a[0]));
+    if (!in.machine())
+        return in.no_machine("printk");
+    DeviceKernel& k = in.machine()->devices().kernel();
+    const std::string& f = a[0].bytes;
+    std::string format;
+    std::vector<Value> args;
+    size_t next_arg = 1;
+    for (size_t i = 0; i < f.size(); ++i) {
+        if (f[i] != '%') {
+            format += f[i];
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < f.size() && std::string_view("-0+ #").find(f[j]) != std::string_view::npos)
+            ++j;
+        while (j < f.size() && ((f[j] >= '0' && f[j] <= '9') || f[j] == '.' || f[j] == 'l' ||
+                                f[j] == 'h' || f[j] == 'z'))
+            ++j;
+        if (j >= f.size()) {
+            format += f.substr(i);
+            break;
+        }
+        if (f[j] == '%') {
+            format += "%%";
+            i = j;
+            continue;
+        }
+        if (next_arg >= a.size())
+            return make_error(ErrorKind::Parse, "printk: too few arguments for the format");
+        const Value& v = a[next_arg++];
+        if (f[j] == 'p') {
+            std::string spec = "%p";
+            if (j + 1 < f.size() && (f[j + 1] == 'x' || f[j + 1] == 'K'))
+                spec += f[++j];
+            if (!v.is_int())
+                return make_error(ErrorKind::Parse, "printk: {} needs an address", spec);
+            VsprintfContext ctx = printk_log(k).vsprintf_context();
+            DeviceKernelScope scope(k, nullptr);
+            std::string text = kernel_sprintf(
+                ctx, spec.c_str(), reinterpret_cast<void*>(static_cast<std::uintptr_t>(v.bits)));
+            format += "%s";
+            args.push_back(Value::of_bytes(text));
+        } else {
+            format += f.substr(i, j - i + 1);
+            args.push_back(v);
+        }
+        i = j;
+    }
+    if (next_arg < a.size())
+        return make_error(ErrorKind::Parse, "printk: more arguments than the format uses");
+    std::string text = TRY(format_printf(format, args, in.word_bits()));
+    DeviceKernelScope scope(k, nullptr);
+    return Value::integer(printk(k, text));
+}
+
+constexpr const char* kLevels[] = {"KERN_EMERG",   "KERN_ALERT",  "KERN_CRIT", "KERN_ERR",
+                                   "KERN_WARNING", "KERN_NOTICE", "KERN_INFO", "KERN_DEBUG"};
+
 } // namespace
 
 void register_kernel_functions(Registry& r) {
@@ -154,6 +219,20 @@ void register_kernel_functions(Registry& r) {
         "kzalloc", 1, 2, kKernel, "kzalloc(size[, flags])",
         [](Interpreter& in, std::span<const Value> a) { return fn_kmalloc(in, a, __GFP_ZERO); }});
     r.add(FunctionSpec{"kfree", 1, 1, kKernel, "kfree(addr)", fn_kfree});
+    r.add(FunctionSpec{"printk", 1, kVariadic, kKernel, "printk(format, ...)", fn_printk});
+    // KERN_EMERG .. KERN_DEBUG and KERN_CONT: the machine's level tokens ("<N>" before 3.6).
+    for (int level = 0; level < 8; ++level)
+        r.add(ConstantSpec{kLevels[level], [level](const Interpreter& in) -> ErrorOr<Value> {
+                               if (!in.machine())
+                                   return in.no_machine(kLevels[level]);
+                               return Value::of_bytes(
+                                   kern_level(in.machine()->devices().kernel(), level));
+                           }});
+    r.add(ConstantSpec{"KERN_CONT", [](const Interpreter& in) -> ErrorOr<Value> {
+                           if (!in.machine())
+                               return in.no_machine("KERN_CONT");
+                           return Value::of_bytes(kern_cont(in.machine()->devices().kernel()));
+                       }});
     constexpr unsigned kEither = kKernel | kProcess;
     r.add(FunctionSpec{"strcpy", 2, 2, kEither, "strcpy(dst, string)", fn_strcpy});
     r.add(FunctionSpec{"memset", 3, 3, kEither, "memset(dst, byte, n)", fn_memset});

@@ -2,6 +2,7 @@
 // the kernel page tables (ptdump), one address's walk, /proc files (cat /proc/NAME).
 #include <fmt/format.h>
 
+#include "emu/dmesg.h"
 #include "emu/machine_views.h"
 #include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
@@ -133,6 +134,14 @@ ErrorOr<void> cmd_hexdump(Interpreter& in, std::span<const Value> a) {
     return {};
 }
 
+// dmesg: the kernel log as util-linux's dmesg prints it.
+ErrorOr<void> cmd_dmesg(Interpreter& in, std::span<const Value>) {
+    if (!in.machine())
+        return in.no_machine("dmesg");
+    in.write(dmesg_text(*in.machine()));
+    return {};
+}
+
 ErrorOr<void> cmd_ptdump(Interpreter& in, std::span<const Value>) {
     if (!in.machine())
         return in.no_machine("ptdump");
@@ -168,6 +177,7 @@ void register_machine_commands(Registry& r) {
     r.add(CommandSpec{"cat", 1, 1, kAnywhere, "cat PATH", cmd_cat});
     r.add(CommandSpec{"hexdump", 3, 3, kAnywhere, "hexdump PATH OFFSET LEN", cmd_hexdump});
     r.add(CommandSpec{"ptdump", 0, 0, kAnywhere, "ptdump", cmd_ptdump});
+    r.add(CommandSpec{"dmesg", 0, 0, kAnywhere, "dmesg", cmd_dmesg});
     r.add(CommandSpec{"walk", 1, 3, kAnywhere, "walk ADDR [svg \"FILE\"]", cmd_walk});
 }
 
