@@ -3,6 +3,7 @@
 #include "emu/boot_log.h"
 #include "mm/kernel_image/kernel_vars.h"
 #include "mm/kernel_image/linux_banner.h"
+#include "mm/user/zero_page.h"
 
 namespace kmemu {
 
@@ -107,6 +108,11 @@ ErrorOr<void> Machine::advance_clock_ns(u64 delta_ns) {
     TRY(m_clock.advance_ns(delta_ns));
     return write_jiffies(*m_symbols, *m_phys,
                          jiffies_64_after(m_profile.kernel_image.hz, m_clock.now_ns()));
+}
+
+ErrorOr<MmDeps> Machine::mm_deps() {
+    const Pfn zero = TRY(empty_zero_page_pfn(m_layout, *m_kpgtable, *m_symbols));
+    return MmDeps{m_layout, m_profile, *m_phys, *m_pages, *m_mmu_registry, *m_kpgtable, zero};
 }
 
 std::string Machine::layout_block() const {
