@@ -10,6 +10,13 @@
 #include "emu/machine.h"
 #include "mm/user/mm_struct.h"
 
+namespace Catch {
+template <>
+struct StringMaker<kmemu::UserSignal> {
+    static std::string convert(const kmemu::UserSignal& s) { return s.describe(); }
+};
+} // namespace Catch
+
 namespace kmemu::test {
 
 inline std::unique_ptr<Machine> boot_machine(const std::vector<std::string>& words) {

@@ -343,8 +343,7 @@ static_assert(kArm64_4K_48.table_bytes(3) == 4096 && kArm64_16K_48.table_bytes(3
 // The arm64 format for a granule (PAGE_SHIFT 12, 14 or 16) and VA_BITS.
 [[nodiscard]] ErrorOr<const PagingFormat*> arm64_paging_format(unsigned page_shift,
                                                                unsigned va_bits);
-// The format an Arch's kernel uses (page_shift and va_bits matter for arm64 only; the other
-// arches require page_shift 12).
+
 // Reading entries by the format's tables (for page-table writers; the walker has its own).
 // The kind of `raw` at a level: index into LevelFormat::kinds, or -1 when none matches.
 [[nodiscard]] constexpr int entry_kind_index(const LevelFormat& level, u64 raw) {
@@ -365,6 +364,8 @@ static_assert(kArm64_4K_48.table_bytes(3) == 4096 && kArm64_16K_48.table_bytes(3
     return (va >> level.index_shift) & (level.entries() - 1);
 }
 
+// The format an Arch's kernel uses (page_shift and va_bits matter for arm64 only; the other
+// arches require page_shift 12).
 [[nodiscard]] ErrorOr<const PagingFormat*> paging_format_for(Arch arch, unsigned page_shift,
                                                              unsigned va_bits);
 
