@@ -36,10 +36,9 @@ std::string render_maps_line(const MmStruct& mm, const vm_area_struct& vma,
         if (r.maps_anon_shows_pgoff && r.word_bits == 32)
             offset &= 0xffffffffu;
     }
-    // 2.6.32 - 3.9: the guard page at the bottom of a stack is not shown.
+    // 2.6.32 - 3.9: the guard page at the bottom of a stack is not shown (show_map_vma).
     u64 start = vma.vm_start;
-    if (r.maps_hides_stack_guard && (flags & VM_GROWSDOWN) &&
-        !stack_continues(vma.vm_prev, vma.vm_start))
+    if (r.stack_guard_page && (flags & VM_GROWSDOWN) && !stack_continues(vma.vm_prev, vma.vm_start))
         start += mm.page_size();
     std::string line = fmt::format(
         "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ", start, vma.vm_end,

@@ -224,3 +224,61 @@ TEST_CASE("user mprotect: permissions, splits, merges and errors", "[user_mmap]"
     CHECK(mm->mprotect(a.offset_down(4096), 8192, PROT_READ) == -ENOMEM); // starts in a hole
     CHECK(mm->mprotect(a, 0, PROT_READ) == 0);
 }
+
+TEST_CASE("user mmap: running out of address space and of VMAs", "[user_mmap]") {
+    auto m = boot_machine({"arch=i386", "mem=512M", "kernel=6.1"});
+    MmOptions few;
+    few.max_map_count = 3;
+    auto mm = make_mm(*m, few);
+    // 3G/1G: the top-down search below 0xb8000000 has 0xb7fff000 bytes; a bigger request
+    // falls back to bottom-up from TASK_UNMAPPED_BASE (0x40000000), which has less still.
+    const int noreserve = kAnonPrivate | MAP_NORESERVE;
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 0xb8000000, kRW, noreserve) == -ENOMEM);
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 0xb7fff000, kRW, noreserve) == 0x1000);
+    // Only the bottom-up window above mmap_base is left: [0xb8000000, 0xc0000000).
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 4096, PROT_READ, noreserve) == 0xb8000000);
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 0x8000000, PROT_READ, kAnonPrivate) == -ENOMEM);
+    // map_count 2 of 3: one more VMA fits (map_count > max_map_count is the test), then a
+    // munmap that would split one VMA in two is refused.
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 4096, PROT_EXEC, kAnonPrivate) == 0xb8001000);
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 4096, PROT_READ | PROT_EXEC, kAnonPrivate) == 0xb8002000);
+    CHECK(mm->map_count() == 4);
+    CHECK(mm->mmap_anonymous(VirtAddr(0), 4096, kRW, kAnonPrivate) == -ENOMEM);
+    CHECK(mm->munmap(VirtAddr(0x2000), 4096) == -ENOMEM);
+    CHECK(mm->munmap(VirtAddr(0x1000), 4096) == 0); // at a VMA's start: no new VMA
+    CHECK(mm->find_vma(VirtAddr(0x1000))->vm_start == 0x2000u);
+}
+
+TEST_CASE("user mprotect x86_64 6.1: PROT_NONE inverts the PTE's frame (L1TF) and back",
+          "[user_mmap]") {
+    auto m = boot_machine(kX86_64_61);
+    auto mm = make_mm(*m);
+    const VirtAddr a = must_mmap(*mm, 4096);
+    REQUIRE(mm->user_store<u8>(a, 0x99).ok());
+    const u64 pte = pte_of(*mm, a);
+    const u64 pfn_bits = pte & 0x000ffffffffff000u;
+    REQUIRE(mm->mprotect(a, 4096, PROT_NONE) == 0);
+    const u64 none = pte_of(*mm, a);
+    // _PAGE_PROTNONE|A kept with D and SOFT_DIRTY; no P, no NX; the frame bits inverted.
+    CHECK((none & 0xfff0000000000fffu) == 0x960u);
+    CHECK((~none & 0x000ffffffffff000u) == pfn_bits);
+    CHECK(*mm->user_load<u8>(a).signal() == UserSignal{SIGSEGV, SEGV_ACCERR, a});
+    REQUIRE(mm->mprotect(a, 4096, PROT_READ) == 0);
+    CHECK(pte_of(*mm, a) == (0x8000000000000865u | pfn_bits));
+    CHECK(mm->user_load<u8>(a).value() == 0x99);
+}
+
+TEST_CASE("user fault 3.6: touching a stack's lowest page grows it by the guard page",
+          "[user_mmap]") {
+    auto m = boot_machine({"arch=i386", "mem=512M", "kernel=3.6"});
+    auto mm = make_mm(*m);
+    const VirtAddr s = must_mmap(*mm, 2 * 4096, kRW, kAnonPrivate | MAP_GROWSDOWN);
+    REQUIRE(mm->user_store<u8>(s, 1).ok());
+    CHECK(mm->find_vma(s)->vm_start == s.get() - 4096);
+    // 4.4 has no guard page inside the VMA.
+    auto m2 = boot_machine({"arch=i386", "mem=512M", "kernel=4.4"});
+    auto mm2 = make_mm(*m2);
+    const VirtAddr s2 = must_mmap(*mm2, 2 * 4096, kRW, kAnonPrivate | MAP_GROWSDOWN);
+    REQUIRE(mm2->user_store<u8>(s2, 1).ok());
+    CHECK(mm2->find_vma(s2)->vm_start == s2.get());
+}

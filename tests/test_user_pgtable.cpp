@@ -197,3 +197,52 @@ TEST_CASE("user pgtable arm64: TTBR0 is the process's, TTBR1 the kernel's", "[us
     REQUIRE(mm16->user_store<u64>(VirtAddr(0xfffff7ffc000 + 16 * KiB - 8), 77).ok());
     CHECK(mm16->user_load<u64>(VirtAddr(0xfffff7ffc000 + 16 * KiB - 8)).value() == 77);
 }
+
+TEST_CASE("user pgtable: two address spaces of one machine keep their own pages",
+          "[user_pgtable]") {
+    auto m = boot_machine(kX86_64_61);
+    auto one = make_mm(*m);
+    auto two = make_mm(*m);
+    const VirtAddr a = must_mmap(*one, 4096);
+    REQUIRE(must_mmap(*two, 4096) == a); // the same layout, the same address
+    REQUIRE(one->user_store<u32>(a, 1).ok());
+    REQUIRE(two->user_store<u32>(a, 2).ok());
+    CHECK(one->user_load<u32>(a).value() == 1);
+    CHECK(two->user_load<u32>(a).value() == 2);
+    CHECK(one->page_tables().pgd() != two->page_tables().pgd());
+    // Reads of untouched memory in both map the one zero page.
+    const VirtAddr b = must_mmap(*one, 4096);
+    REQUIRE(must_mmap(*two, 4096) == b);
+    REQUIRE(one->user_load<u8>(b).ok());
+    REQUIRE(two->user_load<u8>(b).ok());
+    CHECK((pte_of(*one, b) >> 12 & 0xffffffffffu) == one->zero_pfn().get());
+    CHECK(pte_of(*one, b) == pte_of(*two, b));
+}
+
+TEST_CASE("user pgtable: empty_zero_page is a reserved, zero, unshared frame of the image",
+          "[user_pgtable]") {
+    for (const auto& words : std::vector<std::vector<std::string>>{
+             kX86_64_61,
+             kI386Highmem61,
+             kArm64_61,
+             {"arch=arm", "mem=512M", "kernel=6.1"},
+             {"arch=arm-lpae", "mem=512M", "kernel=3.10"},
+             {"arch=x86_64", "mem=512M", "kernel=2.6.11"},
+             {"arch=arm64", "mem=512M", "page=64K", "kernel=6.1"}}) {
+        auto m = boot_machine(words);
+        auto deps = m->mm_deps();
+        REQUIRE(!deps.is_error());
+        const Pfn z = deps.value().zero_page;
+        const Layout& l = m->layout();
+        INFO(words[0] << " " << words.back());
+        const PhysAddr pa = l.phys_of(z);
+        CHECK(pa >= l.image.pa(l.image.bss_start));
+        CHECK(pa.offset(l.page_size()) <= l.image.pa(l.image.end));
+        CHECK(m->page_allocator().pfn_reserved(z));
+        const auto& tables = m->kernel_page_tables().table_frames();
+        CHECK(std::find(tables.begin(), tables.end(), z) == tables.end());
+        for (const auto& s : m->symbols().sorted())
+            CHECK_FALSE((s.phys >= pa && s.phys < pa.offset(l.page_size())));
+        CHECK(m->phys_memory().read_u64(pa).value == 0);
+    }
+}

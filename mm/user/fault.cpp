@@ -76,10 +76,21 @@ vm_fault_t MmStruct::handle_mm_fault(vm_area_struct& vma, VirtAddr address, unsi
     return 0;
 }
 
-vm_fault_t MmStruct::do_anonymous_page(vm_area_struct& vma, const PteSlot& slot, u64,
+vm_fault_t MmStruct::do_anonymous_page(vm_area_struct& vma, const PteSlot& slot, u64 addr,
                                        unsigned flags) {
     if (vma.vm_flags & VM_SHARED)
         return VM_FAULT_SIGBUS; // a shared mapping without vm_ops
+    // check_stack_guard_page: the lowest page of a stack is its guard; touching it grows the
+    // stack by one page first (a stack VMA right below continues it instead).
+    if (m_rules.stack_guard_page && (vma.vm_flags & VM_GROWSDOWN) && addr == vma.vm_start) {
+        const vm_area_struct* prev = vma.vm_prev;
+        if (prev != nullptr && prev->vm_end == addr) {
+            if (!(prev->vm_flags & VM_GROWSDOWN))
+                return VM_FAULT_SIGBUS;
+        } else if (addr < page_size() || !expand_stack(vma, addr - page_size())) {
+            return VM_FAULT_SIGBUS;
+        }
+    }
     const bool write = (flags & FAULT_FLAG_WRITE) != 0;
     if (!write && m_rules.anon_read_fault != AnonReadFault::AllocatePage) {
         // Map the zero page read-only (vm_page_prot of a private mapping has no write).

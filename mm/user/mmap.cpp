@@ -294,11 +294,8 @@ int MmStruct::do_munmap(u64 start, u64 len) {
     // A split inside one VMA needs a new one: refused at max_map_count.
     if (vma->vm_start < start && end < vma->vm_end && m_vmas.size() >= m_options.max_map_count)
         return -ENOMEM;
-    if (vma->vm_start < start) {
-        if (m_vmas.size() >= m_options.max_map_count)
-            return -ENOMEM;
+    if (vma->vm_start < start)
         vma = split_vma(vma, start);
-    }
     vm_area_struct* last = find_vma(VirtAddr(end - 1));
     if (last != nullptr && last->vm_start < end && end < last->vm_end)
         (void)split_vma(last, end);

@@ -91,9 +91,10 @@ UserMmRules user_mm_rules_for(const Layout& l, const KernelProfile& p,
 
     // show_map_vma: "don't show pgoff of pure anon vmas" (2008, [unverified] 2.6.28).
     r.maps_anon_shows_pgoff = !v.at_least(2, 6, 28);
-    // The stack guard page hidden from maps: present in the trees read for 2.6.32 (stable
-    // backport) and 3.6, gone in 3.10.108 / 4.4.155 (stable backports of 4.12's guard gap).
-    r.maps_hides_stack_guard = v.at_least(2, 6, 32) && !v.at_least(3, 10, 0);
+    // The stack guard page (2.6.36 "keep a guard page below a grow-down stack segment" until
+    // 4.12's guard gap): present in the trees read for 2.6.32 (stable backport) and 3.6, gone
+    // in 3.10.108 / 4.4.155 (stable backports of 4.12); kmemu follows those trees.
+    r.stack_guard_page = v.at_least(2, 6, 32) && !v.at_least(3, 10, 0);
     // [heap]: S24 tests vm_start <= start_brk && vm_end >= brk, S32 the reverse pair.
     r.maps_heap_old_test = !v.at_least(2, 6, 32);
     r.vsyscall = kr.x86_vsyscall;

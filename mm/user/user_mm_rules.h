@@ -68,9 +68,11 @@ struct UserMmRules {
     bool arm_user_table_pxn = false;
 
     // --- /proc/<pid>/maps ---
-    bool maps_anon_shows_pgoff = false;  // <= 2.6.27: anonymous VMAs print vm_pgoff << PAGE_SHIFT
-    bool maps_hides_stack_guard = false; // a VM_GROWSDOWN start is shown one page higher
-    bool maps_heap_old_test = false;     // E1: [heap] when vm_start <= start_brk && vm_end >= brk
+    bool maps_anon_shows_pgoff = false; // <= 2.6.27: anonymous VMAs print vm_pgoff << PAGE_SHIFT
+    // The one-page stack guard inside a VM_GROWSDOWN VMA (check_stack_guard_page): touching
+    // the VMA's lowest page grows it by one more, and maps shows the start one page higher.
+    bool stack_guard_page = false;
+    bool maps_heap_old_test = false; // E1: [heap] when vm_start <= start_brk && vm_end >= brk
     // x86_64 vsyscall page (the gate VMA every process shows last), per vsyscall mode.
     X86VsyscallMode vsyscall = X86VsyscallMode::XOnly;
 };
