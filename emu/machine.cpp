@@ -3,6 +3,7 @@
 #include "emu/boot_log.h"
 #include "mm/kernel_image/kernel_vars.h"
 #include "mm/kernel_image/linux_banner.h"
+#include "mm/user/zero_page.h"
 
 namespace kmemu {
 
@@ -124,6 +125,11 @@ Process* Machine::process(int pid) {
 }
 
 void Machine::exit_process(int pid) { m_processes.erase(pid); }
+
+ErrorOr<MmDeps> Machine::mm_deps() {
+    const Pfn zero = TRY(empty_zero_page_pfn(m_layout, *m_kpgtable, *m_symbols));
+    return MmDeps{m_layout, m_profile, *m_phys, *m_pages, *m_mmu_registry, *m_kpgtable, zero};
+}
 
 std::string Machine::layout_block() const {
     return render_layout_block(m_layout, m_profile);

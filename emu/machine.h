@@ -25,6 +25,7 @@
 #include "mm/phys_memory.h"
 #include "mm/ram_map.h"
 #include "mm/slab/kmalloc.h"
+#include "mm/user/mm_struct.h"
 #include "mm/vmalloc/kernel_vread_backing.h"
 #include "mm/vmalloc/vmalloc.h"
 #include "mm/vmalloc/vmap_space.h"
@@ -89,6 +90,9 @@ class Machine {
     // The direct-map conversions (__pa, __va, page_address...); page_address of a highmem
     // page asks the Highmem's pkmap.
     [[nodiscard]] const DirectMap& direct_map() const { return *m_direct_map; }
+
+    // What a user address space (MmStruct::create) needs from this machine, ZERO_PAGE included.
+    [[nodiscard]] ErrorOr<MmDeps> mm_deps();
 
     // The boot log's "Memory:" line(s) and "virtual kernel memory layout" block, as this
     // kernel printed them at mem_init.

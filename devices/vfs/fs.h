@@ -13,10 +13,11 @@
 
 #include "mm/types.h"
 
-struct vm_area_struct; // mm/user (the mmap issue)
 struct module;
 
 namespace kmemu {
+
+struct vm_area_struct; // mm/user/vm_area.h
 
 using loff_t = long long;
 using fmode_t = unsigned int;

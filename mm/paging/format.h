@@ -343,6 +343,27 @@ static_assert(kArm64_4K_48.table_bytes(3) == 4096 && kArm64_16K_48.table_bytes(3
 // The arm64 format for a granule (PAGE_SHIFT 12, 14 or 16) and VA_BITS.
 [[nodiscard]] ErrorOr<const PagingFormat*> arm64_paging_format(unsigned page_shift,
                                                                unsigned va_bits);
+
+// Reading entries by the format's tables (for page-table writers; the walker has its own).
+// The kind of `raw` at a level: index into LevelFormat::kinds, or -1 when none matches.
+[[nodiscard]] constexpr int entry_kind_index(const LevelFormat& level, u64 raw) {
+    for (unsigned i = 0; i < level.kind_count; ++i)
+        if ((raw & level.kinds[i].match_mask) == level.kinds[i].match_value)
+            return static_cast<int>(i);
+    return -1;
+}
+// The output address (next table, page or block) an entry of kind `k` holds.
+[[nodiscard]] constexpr u64 entry_output_address(const EntryKind& k, u64 raw) {
+    u64 oa = 0;
+    for (unsigned i = 0; i < k.pieces; ++i)
+        oa |= k.address[i].src.get(raw) << k.address[i].dst_lo;
+    return oa;
+}
+// The index of va's entry in a full-size table of `level`.
+[[nodiscard]] constexpr u64 entry_index_of(const LevelFormat& level, u64 va) {
+    return (va >> level.index_shift) & (level.entries() - 1);
+}
+
 // The format an Arch's kernel uses (page_shift and va_bits matter for arm64 only; the other
 // arches require page_shift 12).
 [[nodiscard]] ErrorOr<const PagingFormat*> paging_format_for(Arch arch, unsigned page_shift,
