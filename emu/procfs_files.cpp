@@ -3,6 +3,7 @@
 #include "emu/machine.h"
 #include "emu/procfs_iomem.h"
 #include "emu/procfs_kallsyms.h"
+#include "emu/procfs_maps.h"
 #include "emu/procfs_meminfo.h"
 #include "emu/procfs_mm.h"
 #include "emu/procfs_slabinfo.h"
@@ -35,6 +36,14 @@ void register_procfs_files(Machine& m, ProcFs& procfs) {
     procfs.add("slabinfo", 0400, [mp](const Task&) { return render_slabinfo(mp->kmalloc()); });
     procfs.add("buddyinfo", 0444,
                [mp](const Task&) { return render_buddyinfo(mp->page_allocator()); });
+    // /proc/PID/maps (show_map): every reader may read it here (the kernel's ptrace-mode check
+    // for other users' processes is not modelled).
+    procfs.add_pid_entry("maps", 0444, [mp](const Task&, int pid) -> std::optional<std::string> {
+        Process* p = mp->process(pid);
+        if (!p || !p->mm())
+            return std::nullopt;
+        return render_proc_maps(*p->mm());
+    });
     procfs.add("zoneinfo", 0400,
                [mp](const Task&) { return render_zoneinfo(mp->page_allocator()); });
 }

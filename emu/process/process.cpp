@@ -9,6 +9,14 @@ Process::Process(Machine& machine, int pid, ProcessOptions options) : m_machine(
     m_task.pid = pid;
     m_task.comm = options.comm.substr(0, 15); // TASK_COMM_LEN - 1
     m_task.cred = options.cred;
+    // exec's mm: empty (no ELF image, stack or vDSO: see mm/user/mm_struct.h).
+    if (auto deps = machine.mm_deps()) {
+        MmOptions o;
+        o.cap_sys_rawio = m_task.cred.has_cap(CAP_SYS_RAWIO);
+        if (auto mm = MmStruct::create(deps.value(), o))
+            m_user_mm = mm.release_value();
+    }
+    m_task.mm = m_user_mm.get();
     for (int fd = 0; fd < 3; ++fd)
         (void)open("/dev/null", fd == 0 ? oflag::kRdonly : oflag::kWronly);
 }
@@ -17,11 +25,12 @@ Process::~Process() {
     // exit_files before exit_mm: releases run while the address space still exists.
     DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
     m_fds.clear();
+    m_task.mm = nullptr;
 }
 
 void Process::set_user_memory(std::unique_ptr<UserAccess> mm) {
-    m_mm = std::move(mm);
-    m_task.mm = m_mm.get();
+    m_stand_in = std::move(mm);
+    m_task.mm = m_stand_in ? m_stand_in.get() : m_user_mm.get();
 }
 
 long Process::ret(long v) const {
@@ -137,27 +146,65 @@ long Process::llseek(int fd, u64 offset, VirtAddr result, int whence) {
     });
 }
 
-// Until the user mm lands these go through the uaccess interface: a shortfall is a SIGSEGV.
+// The program's own loads and stores: user privilege through the process's page tables (the
+// fault path on a miss; an unresolvable fault is the signal). A stand-in memory has no
+// privilege levels: its shortfall is a SIGSEGV.
 Process::UserAccessResult Process::user_read(VirtAddr va, std::span<u8> out) {
-    if (!m_mm)
+    if (!m_stand_in && m_user_mm) {
+        UserBulkResult r = m_user_mm->user_read(va, out);
+        if (r.ok())
+            return {r.bytes_done, 0, {}};
+        return {r.bytes_done, r.signal->signo, r.signal->addr};
+    }
+    if (!m_task.mm)
         return {0, kSIGSEGV, va};
-    u64 left = m_mm->raw_copy_from_user(out, va);
+    u64 left = m_task.mm->raw_copy_from_user(out, va);
     if (left == 0)
         return {out.size(), 0, {}};
     return {out.size() - left, kSIGSEGV, va.offset(out.size() - left)};
 }
 
 Process::UserAccessResult Process::user_write(VirtAddr va, std::span<const u8> in) {
-    if (!m_mm)
+    if (!m_stand_in && m_user_mm) {
+        UserBulkResult r = m_user_mm->user_write(va, in);
+        if (r.ok())
+            return {r.bytes_done, 0, {}};
+        return {r.bytes_done, r.signal->signo, r.signal->addr};
+    }
+    if (!m_task.mm)
         return {0, kSIGSEGV, va};
-    u64 left = m_mm->raw_copy_to_user(va, in);
+    u64 left = m_task.mm->raw_copy_to_user(va, in);
     if (left == 0)
         return {in.size(), 0, {}};
     return {in.size() - left, kSIGSEGV, va.offset(in.size() - left)};
 }
 
-long Process::mmap(u64, u64, int, int, int, u64) { return -ENODEV; }
-long Process::munmap(u64, u64) { return -EINVAL; }
+// ksys_mmap_pgoff / do_mmap: the offset must be page aligned before anything else (x86 sys_mmap,
+// §7.2 case 27), then the fd; anonymous memory goes to the mm.
+long Process::mmap(u64 addr, u64 length, int prot, int flags, int fd, u64 offset) {
+    constexpr int kMapAnonymous = 0x20;
+    if (offset & (m_machine.config().page_size() - 1))
+        return -EINVAL;
+    if (!(flags & kMapAnonymous)) {
+        OpenFile* f = file(fd);
+        if (!f)
+            return -EBADF;
+        if (!f->f.f_op->mmap)
+            return -ENODEV;
+        return -ENODEV; // device mmaps: the mmap work
+    }
+    if (!m_user_mm)
+        return -ENOMEM;
+    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    return ret(static_cast<long>(m_user_mm->mmap_anonymous(VirtAddr(addr), length, prot, flags)));
+}
+
+long Process::munmap(u64 addr, u64 length) {
+    if (!m_user_mm)
+        return -EINVAL;
+    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    return m_user_mm->munmap(VirtAddr(addr), length);
+}
 
 VirtAddr Process::malloc(u64 size) {
     constexpr u64 kArena = 128 * KiB;
@@ -168,13 +215,32 @@ VirtAddr Process::malloc(u64 size) {
         long a = mmap(0, len, kProtRW, kMapPrivateAnon, -1, 0);
         if (a < 0 && a > -4096)
             return VirtAddr(0);
-        m_arena_next = static_cast<u64>(a) & (is_32bit(m_machine.config().arch) ? 0xffffffffULL
-                                                                                 : ~u64{0});
+        m_arena_next =
+            static_cast<u64>(a) & (is_32bit(m_machine.config().arch) ? 0xffffffffULL : ~u64{0});
         m_arena_end = m_arena_next + len;
     }
     VirtAddr p(m_arena_next);
     m_arena_next += size;
     return p;
+}
+
+i64 Process::lseek64(int fd, i64 offset, int whence) {
+    if (!is_32bit(m_machine.config().arch))
+        return lseek(fd, offset, whence);
+    if (!m_llseek_result.get())
+        m_llseek_result = malloc(8);
+    if (!m_llseek_result.get())
+        return -ENOMEM;
+    const u8 zero[8] = {};
+    (void)user_write(m_llseek_result, zero);
+    long r = llseek(fd, static_cast<u64>(offset), m_llseek_result, whence);
+    if (r != 0)
+        return r;
+    u8 bytes[8] = {};
+    (void)user_read(m_llseek_result, bytes);
+    i64 pos = 0;
+    std::memcpy(&pos, bytes, sizeof pos);
+    return pos;
 }
 
 long Process::ioctl(int fd, unsigned cmd, u64 arg) {

@@ -16,6 +16,7 @@
 #include "devices/task.h"
 #include "devices/vfs/vfs.h"
 #include "mm/uaccess.h"
+#include "mm/user/mm_struct.h"
 
 namespace kmemu {
 
@@ -37,8 +38,12 @@ class Process {
     [[nodiscard]] Task& task() { return m_task; }
     [[nodiscard]] const Cred& cred() const { return m_task.cred; }
     [[nodiscard]] Machine& machine() { return m_machine; }
-    // The user address space (nullptr until one is attached).
-    [[nodiscard]] UserAccess* user_memory() { return m_mm.get(); }
+    // The user address space uaccess sees: the process's mm_struct, or a stand-in a test
+    // attached with set_user_memory (nullptr only if the mm could not be made).
+    [[nodiscard]] UserAccess* user_memory() { return m_task.mm; }
+    // The process's mm_struct (nullptr when the machine had no memory for its page tables).
+    [[nodiscard]] MmStruct* mm() { return m_user_mm.get(); }
+    // Replace what uaccess and the user accesses reach (tests without page tables).
     void set_user_memory(std::unique_ptr<UserAccess> mm);
 
     // ---- syscalls ----
@@ -55,6 +60,11 @@ class Process {
     // _llseek(2) (32-bit machines; -ENOSYS on 64-bit ones): the new position is stored at
     // `result` and 0 returned only when it is >= 0, else (int)position is returned.
     long llseek(int fd, u64 offset, VirtAddr result, int whence);
+    // The C library's lseek64 (what a program built with _FILE_OFFSET_BITS=64 calls): the
+    // native lseek on 64-bit machines; on 32-bit ones _llseek with the whole 64-bit offset and
+    // the position it stored (0 when the kernel returned 0 without storing it, §1.2), or its
+    // error.
+    i64 lseek64(int fd, i64 offset, int whence);
     long ioctl(int fd, unsigned cmd, u64 arg);
 
     // ---- the process's own code ----
@@ -67,8 +77,9 @@ class Process {
     };
     UserAccessResult user_read(VirtAddr va, std::span<u8> out);
     UserAccessResult user_write(VirtAddr va, std::span<const u8> in);
-    // mmap(2) / munmap(2): anonymous private memory so far (device mmaps come with the mmap
-    // issue: -ENODEV for a file).
+    // mmap(2) / munmap(2): anonymous private memory (do_mmap's checks in order: an unaligned
+    // offset -EINVAL, a bad fd -EBADF, a file without an mmap method -ENODEV; device mmaps come
+    // with the mmap work).
     long mmap(u64 addr, u64 length, int prot, int flags, int fd, u64 offset);
     long munmap(u64 addr, u64 length);
     // The C library's malloc, simplified: 16-byte aligned chunks carved from anonymous mmap
@@ -89,10 +100,12 @@ class Process {
 
     Machine& m_machine;
     Task m_task;
-    std::unique_ptr<UserAccess> m_mm;
+    std::unique_ptr<MmStruct> m_user_mm;
+    std::unique_ptr<UserAccess> m_stand_in;
     std::vector<FileRef> m_fds;
     std::vector<bool> m_cloexec;
     u64 m_arena_next = 0, m_arena_end = 0; // malloc's current arena
+    VirtAddr m_llseek_result;               // lseek64's loff_t on the user stack
 };
 
 } // namespace kmemu

@@ -129,7 +129,10 @@ Outcome<Value> Interpreter::eval_binary(const Expr& e) {
         if (l.type != r.type)
             return at(e.loc, fmt::format("cannot compare {} with {} using '{}'", type_name(l),
                                          type_name(r), op));
-        bool eq = l.is_int() ? l.bits == r.bits : l.bytes == r.bytes;
+        // With an address on either side both are unsigned long of the machine's word, as C
+        // converts them (a 32-bit syscall result of -0x1f800000 equals address 0xe0800000).
+        const u64 mask = (l.address || r.address) ? word_mask() : ~u64{0};
+        bool eq = l.is_int() ? (l.bits & mask) == (r.bits & mask) : l.bytes == r.bytes;
         return boolean(op == "==" ? eq : !eq);
     }
     if (op == "+" && l.is_bytes() && r.is_bytes()) {
@@ -145,7 +148,8 @@ Outcome<Value> Interpreter::eval_binary(const Expr& e) {
     // Addresses are unsigned long in the kernel; plain integers behave as signed long long.
     const bool unsigned_op = l.address || r.address;
     if (op == "<" || op == "<=" || op == ">" || op == ">=") {
-        int cmp = unsigned_op ? (a < b ? -1 : a > b) : (sa < sb ? -1 : sa > sb);
+        const u64 ua = a & word_mask(), ub = b & word_mask();
+        int cmp = unsigned_op ? (ua < ub ? -1 : ua > ub) : (sa < sb ? -1 : sa > sb);
         bool res = op == "<" ? cmp < 0 : op == "<=" ? cmp <= 0 : op == ">" ? cmp > 0 : cmp >= 0;
         return boolean(res);
     }

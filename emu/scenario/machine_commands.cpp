@@ -4,6 +4,7 @@
 
 #include "emu/dmesg.h"
 #include "emu/machine_views.h"
+#include "emu/procfs_maps.h"
 #include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/registry.h"
@@ -77,11 +78,6 @@ ErrorOr<void> cmd_cat(Interpreter& in, std::span<const Value> a) {
         return make_error(ErrorKind::Parse, "cat needs a path, not {}", type_name(a[0]));
     const std::string& path = a[0].bytes;
     Process* p = in.observer();
-    if (!p->user_memory() && path.rfind("/proc/", 0) == 0) {
-        // No user address space yet: procfs text straight from the renderer (root's view).
-        in.write(TRY(render_proc_file(*in.machine(), path.substr(6))));
-        return {};
-    }
     long fd = p->open(path, 0);
     if (fd < 0) {
         in.write(fmt::format("cat: {}: {}\n", path, error_text(fd)));
@@ -118,7 +114,7 @@ ErrorOr<void> cmd_hexdump(Interpreter& in, std::span<const Value> a) {
         return {};
     }
     const int f = static_cast<int>(fd);
-    long pos = p->lseek(f, static_cast<i64>(offset), 0);
+    i64 pos = p->lseek64(f, static_cast<i64>(offset), 0);
     if (pos < 0 && pos >= -4095) {
         (void)p->close(f);
         in.write(fmt::format("hexdump: {}: {}\n", path, error_text(pos)));
@@ -131,6 +127,27 @@ ErrorOr<void> cmd_hexdump(Interpreter& in, std::span<const Value> a) {
     if (r < 0)
         in.write(fmt::format("hexdump: {}: {}\n", path, error_text(r)));
     in.write(hexdump_canonical(got, offset));
+    return {};
+}
+
+// maps [PID]: /proc/PID/maps as root reads it; without PID, the current process block's.
+ErrorOr<void> cmd_maps(Interpreter& in, std::span<const Value> a) {
+    if (!in.machine())
+        return in.no_machine("maps");
+    int pid = 0;
+    if (!a.empty()) {
+        if (!a[0].is_int())
+            return make_error(ErrorKind::Parse, "maps takes a pid");
+        pid = static_cast<int>(a[0].as_signed());
+    } else if (in.current_process() && in.current_process()->proc) {
+        pid = in.current_process()->proc->pid();
+    } else {
+        return make_error(ErrorKind::Parse, "maps needs a pid outside a process block");
+    }
+    Process* p = in.machine()->process(pid);
+    if (!p || !p->mm())
+        return make_error(ErrorKind::NotFound, "maps: no process {}", pid);
+    in.write(render_proc_maps(*p->mm()));
     return {};
 }
 
@@ -178,6 +195,7 @@ void register_machine_commands(Registry& r) {
     r.add(CommandSpec{"hexdump", 3, 3, kAnywhere, "hexdump PATH OFFSET LEN", cmd_hexdump});
     r.add(CommandSpec{"ptdump", 0, 0, kAnywhere, "ptdump", cmd_ptdump});
     r.add(CommandSpec{"dmesg", 0, 0, kAnywhere, "dmesg", cmd_dmesg});
+    r.add(CommandSpec{"maps", 0, 1, kAnywhere, "maps [PID]", cmd_maps});
     r.add(CommandSpec{"walk", 1, 3, kAnywhere, "walk ADDR [svg \"FILE\"]", cmd_walk});
 }
 

@@ -97,8 +97,9 @@ ErrorOr<Value> fn_lseek(Interpreter& in, std::span<const Value> a) {
     int fd = TRY(fd_arg(a, 0));
     i64 off = static_cast<i64>(TRY(uint_arg(a, 1, "the offset")));
     u64 whence = TRY(uint_arg(a, 2, "whence"));
-    return with_process(in, "lseek",
-                        [&](Process& p) { return p.lseek(fd, off, static_cast<int>(whence)); });
+    return with_process(in, "lseek", [&](Process& p) {
+        return static_cast<long>(p.lseek64(fd, off, static_cast<int>(whence)));
+    });
 }
 
 ErrorOr<Value> fn_llseek(Interpreter& in, std::span<const Value> a) {
@@ -128,7 +129,7 @@ ErrorOr<Value> fn_mmap(Interpreter& in, std::span<const Value> a) {
                      static_cast<int>(static_cast<i64>(v[4])), v[5]);
     Value out = syscall_result(in, r);
     if (!(r < 0 && r >= -4095))
-        out = Value::addr(static_cast<u64>(r));
+        out = Value::addr(static_cast<u64>(r) & in.word_mask());
     return out;
 }
 
