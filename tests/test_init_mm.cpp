@@ -3,6 +3,7 @@
 // points at.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 #include "emu/machine.h"
@@ -138,5 +139,39 @@ TEST_CASE("init_mm: arm64 swapper_pg_dir is the table TTBR1 uses, per era", "[in
             m->kernel_mmu().load<u64>(m->symbols().find("init_mm")->address.offset(l.pgd), rd);
         REQUIRE(pgd.ok());
         CHECK(pgd.value() == s->address.get());
+    }
+}
+
+TEST_CASE("init_mm: kernel variables never share a frame with a page table", "[init_mm]") {
+    // x86_64 .data starts with the 6-8 head_64.S table pages; i386 PAE .bss with swapper_pg_dir
+    // and one swapper_pg_pmd page per kernel GiB (3 with split=2G, 4 with split=1G).
+    const std::vector<std::vector<std::string>> machines = {
+        {"arch=x86_64", "mem=512M", "kernel=6.1"},
+        {"arch=x86_64", "mem=512M", "kernel=4.4"},
+        {"arch=x86_64-la57", "mem=512M", "kernel=6.1"},
+        {"arch=i386-pae", "mem=512M", "split=2G", "kernel=6.1"},
+        {"arch=i386-pae", "mem=512M", "split=1G", "kernel=6.1"},
+        {"arch=i386", "mem=512M", "kernel=2.6.32"},
+        {"arch=arm", "mem=512M", "kernel=5.10"},
+        {"arch=arm64", "mem=512M", "kernel=6.1"},
+    };
+    for (const auto& words : machines) {
+        INFO(words[0] << " " << words[words.size() - 1] << " " << words[words.size() - 2]);
+        auto m = boot(words);
+        const auto& frames = m->kernel_page_tables().table_frames();
+        const u64 ps = m->layout().page_shift;
+        for (const char* name : {"init_mm", "jiffies_64", "high_memory", "max_pfn",
+                                 m->profile().kernel_image.totalram_name}) {
+            INFO(name);
+            const KernelSymbol* s = m->symbols().find(name);
+            REQUIRE(s != nullptr);
+            const Pfn pfn(s->phys.get() >> ps);
+            CHECK(std::find(frames.begin(), frames.end(), pfn) == frames.end());
+        }
+        // And the variables read back through the (intact) kernel mapping.
+        const unsigned w = is_32bit(m->config().arch) ? 4 : 8;
+        CHECK(load(*m, m->symbols().find("high_memory")->address, w) ==
+              m->layout().high_memory.get());
+        CHECK(load(*m, m->symbols().find("max_pfn")->address, w) == m->layout().max_pfn.get());
     }
 }

@@ -449,3 +449,35 @@ TEST_CASE("vmlist: a failed search frees both objects; an injected kmalloc failu
     m->vmap_space().purge();
     CHECK(m->kmalloc().ledger().objects == before.objects);
 }
+
+TEST_CASE("vmlist: a vmalloc'ed page array (VM_VPAGES) holds the struct page pointers",
+          "[vmlist]") {
+    // i386 2.6.32: 1100 pages need 4400 bytes of pointers, more than a page: __vmalloc_area_node
+    // vmallocs the array (VM_VPAGES 0x10) right after the area.
+    auto m = boot({"arch=i386", "mem=512M", "split=3G", "kernel=2.6.32"});
+    Kmem k(*m);
+    const VirtAddr a = m->vmalloc().vmalloc(1100 * 4096);
+    REQUIRE(a.get() != 0);
+    const VmArea* area = m->vmap_space().find_vm_area(a);
+    REQUIRE(area);
+    REQUIRE(area->vpages);
+    const VirtAddr vm = m->vm_objects().vm_struct_of(a);
+    CHECK(k.word(vm.offset(12)) == (0x2 | 0x10)); // VM_ALLOC | VM_VPAGES
+    CHECK(k.word(vm.offset(16)) == area->pages_vaddr.get());
+    CHECK(k.u32_at(vm.offset(20)) == 1100);
+    // Read through the array's own vmalloc mapping: pages[0], pages[1023] (first page of the
+    // array), pages[1024] and pages[1099] (second page).
+    for (u64 i : {u64{0}, u64{1023}, u64{1024}, u64{1099}})
+        CHECK(k.word(area->pages_vaddr.offset(i * 4)) == 0xdfc00000 + area->pages[i].get() * 32);
+    // Both areas are in vmlist, in address order: the area, then its array.
+    check_vmlist(*m, k);
+    const VirtAddr array_vm = m->vm_objects().vm_struct_of(area->pages_vaddr);
+    CHECK(k.word(vm.offset(0)) == array_vm.get()); // a->next is the array's vm_struct
+    // vfree frees both vm_structs; both vmap_areas wait for the purge.
+    m->vmalloc().vfree(a);
+    CHECK(k.word(k.symbol("vmlist")) == 0);
+    CHECK(m->vm_objects().ledger().vm_structs == 0);
+    CHECK(m->vm_objects().ledger().lazy_vmap_areas == 2);
+    m->vmap_space().purge();
+    CHECK(m->kmalloc().ledger_balanced());
+}
