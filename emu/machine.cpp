@@ -1,9 +1,11 @@
 #include "emu/machine.h"
 
 #include "emu/boot_log.h"
+#include "mm/kernel_image/init_mm.h"
 #include "mm/kernel_image/kernel_vars.h"
 #include "mm/kernel_image/linux_banner.h"
 #include "mm/user/zero_page.h"
+#include "mm/vmalloc/boot_areas.h"
 
 namespace kmemu {
 
@@ -92,14 +94,18 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     const BootMemoryStats stats = boot_memory_stats(*m->m_pages);
     m->m_memory_line = render_memory_line(m->m_layout, m->m_profile, m->m_ram, stats);
     m->m_symbols = TRY(KernelSymbols::build(m->m_layout, m->m_profile.kernel_image));
-    // The page-table symbol names the real top-level table the boot built. arm64 is left out:
-    // its tables sit at the end of .bss while 4.18+ kernels keep swapper_pg_dir in the
-    // read-only area before __init_begin (known gap, see the issue notes).
-    if (config.arch != Arch::Arm64)
-        TRY(m->m_symbols->set_address(m->m_symbols->pgd_name(), m->m_kpgtable->swapper_pg_dir(),
-                                      m->m_kpgtable->root_pa()));
+    // The page-table symbol names the real top-level table the boot built.
+    TRY(m->m_symbols->set_address(m->m_symbols->pgd_name(), m->m_kpgtable->swapper_pg_dir(),
+                                  m->m_kpgtable->root_pa()));
     TRY(write_kernel_variables(*m->m_symbols, m->m_profile.kernel_image,
                                kernel_var_values(m->m_layout, m->m_profile, stats), *m->m_phys));
+    TRY(write_init_mm(*m->m_symbols, m->m_profile.kernel_image, m->m_kpgtable->format().level_count,
+                      *m->m_phys));
+    // Areas registered before vmalloc_init (arm64's image segments), then the vm_struct /
+    // vmap_area objects in kernel memory, listed from vmlist / vmap_area_list.
+    TRY(add_boot_vm_areas(*m->m_vmap, m->m_layout, config.kernel));
+    m->m_vm_objects = TRY(VmObjects::attach(*m->m_vmap, *m->m_kmalloc, *m->m_pages, *m->m_phys,
+                                            m->m_layout, *m->m_symbols));
     m->m_config = std::move(config);
     m->m_devices = TRY(DeviceLayer::boot(*m));
     return m;
@@ -124,7 +130,9 @@ Process* Machine::process(int pid) {
     return it == m_processes.end() ? nullptr : it->second.get();
 }
 
-void Machine::exit_process(int pid) { m_processes.erase(pid); }
+void Machine::exit_process(int pid) {
+    m_processes.erase(pid);
+}
 
 ErrorOr<MmDeps> Machine::mm_deps() {
     const Pfn zero = TRY(empty_zero_page_pfn(m_layout, *m_kpgtable, *m_symbols));

@@ -27,6 +27,7 @@
 #include "mm/slab/kmalloc.h"
 #include "mm/user/mm_struct.h"
 #include "mm/vmalloc/kernel_vread_backing.h"
+#include "mm/vmalloc/vm_objects.h"
 #include "mm/vmalloc/vmalloc.h"
 #include "mm/vmalloc/vmap_space.h"
 
@@ -65,6 +66,8 @@ class Machine {
     // vmalloc, vmap, ioremap, module_alloc: pages mapped into init_mm's page tables.
     [[nodiscard]] VmallocAllocator& vmalloc() { return *m_vmalloc; }
     [[nodiscard]] const VmallocAllocator& vmalloc() const { return *m_vmalloc; }
+    // The vm_struct / vmap_area objects of the vmap areas, in kernel memory.
+    [[nodiscard]] const VmObjects& vm_objects() const { return *m_vm_objects; }
 
     // The machine runs with one online CPU (QEMU's default -smp 1): SLUB's slab orders and
     // vmalloc's lazy_max_pages scale with it.
@@ -129,6 +132,7 @@ class Machine {
     std::unique_ptr<mmu::MmuRegistry> m_mmu_registry;
     std::unique_ptr<mmu::AddressSpaceMmu> m_kernel_mmu;
     std::unique_ptr<VmallocAllocator> m_vmalloc;
+    std::unique_ptr<VmObjects> m_vm_objects; // detaches from m_vmap before it goes
     std::string m_memory_line;
     std::optional<KernelSymbols> m_symbols;
     VirtualClock m_clock;

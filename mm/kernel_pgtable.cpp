@@ -52,6 +52,7 @@ KernelPgtableRules kernel_pgtable_rules_for(KernelVersion v, Arch arch) {
     // arm64: map_kernel maps the image at KIMAGE_VADDR with per-segment permissions since the
     // image moved out of the linear map (4.6).
     r.arm64_map_kernel_segments = v.at_least(4, 6, 0);
+    r.arm64_swapper_in_rodata = v.at_least(4, 18, 0); // same rule as KernelImageRules'
     (void)arch;
     return r;
 }

@@ -91,6 +91,7 @@ struct KernelPgtableRules {
     unsigned arm_domain_vectors = 3; // DOMAIN_VECTORS (4.3+), DOMAIN_USER = 1 before
     // arm64
     bool arm64_map_kernel_segments = true; // 4.6+: image mapped at KIMAGE_VADDR by map_kernel
+    bool arm64_swapper_in_rodata = true;   // 4.18+: swapper_pg_dir before __init_begin
     bool arm64_table_uxn = true;           // kernel table entries carry UXNTable (5.11+)
     u8 arm64_mt_normal = 0;                // AttrIndx of MT_NORMAL (0 from 5.10, 4 before)
     u8 arm64_mt_normal_nc = 2;             // MT_NORMAL_NC (2 from 5.10, 3 before)

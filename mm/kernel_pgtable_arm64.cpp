@@ -1,16 +1,21 @@
 // init_mm's page tables for arm64, as early_fixmap_init, map_kernel and map_mem
 // (arch/arm64/mm/mmu.c) leave them after paging_init, with KASLR off.
 //
-// Image placement (kmemu's choice, documented): the last pages of the image's .bss, going
-// down from align_down(_end, PAGE_SIZE): swapper_pg_dir, reserved_pg_dir (TTBR0 of init_mm,
-// empty), bm_pte, bm_pmd, bm_pud (the static fixmap tables). Tables below swapper_pg_dir come
-// from memblock, top-down from the end of RAM (early_pgtable_alloc).
+// Image placement: swapper_pg_dir is where the symbol table puts it (pgd_symbol_address, the
+// linker script's place): up to 4.17 the last page before _end (after .bss), from 4.18 the
+// page before __init_begin ("arm64/mm: Separate swapper_pg_dir from bss" / "move
+// swapper_pg_dir to rodata section", Jun Yao), with reserved_pg_dir (reserved_ttbr0, TTBR0 of
+// init_mm, empty) the page below it. The static fixmap tables bm_pte, bm_pmd, bm_pud
+// (__page_aligned_bss) take the last pages of .bss below those (kmemu's choice of order).
+// Tables below swapper_pg_dir come from memblock, top-down from the end of RAM
+// (early_pgtable_alloc).
 //
 // Not modelled: rodata=full (5.x+ default, which maps the linear map with pages only;
 // kmemu uses block mappings as rodata=off/on does), contiguous hints, KPTI's nG, the
 // PXNTable bit on linear-map tables (NO_EXEC_MAPPINGS).
 #include <algorithm>
 
+#include "mm/kernel_image/kernel_symbols.h"
 #include "mm/kernel_pgtable.h"
 
 namespace kmemu {
@@ -64,19 +69,27 @@ build_kernel_page_tables_arm64(const Layout& l, const KernelPgtableRules& rules,
     };
     t.table_alloc_bytes = [ps](unsigned) -> u64 { return ps; };
 
-    // Static tables at the end of the image.
+    // Static tables: swapper_pg_dir and reserved_pg_dir where the linker script puts them, the
+    // bm_* fixmap tables at the end of .bss.
+    const bool in_rodata = rules.arm64_swapper_in_rodata;
+    const VirtAddr swapper_va = pgd_symbol_address(
+        l.image, ps, in_rodata ? PgdPlacement::EndOfRodata : PgdPlacement::AfterBss, l.arch);
+    const VirtAddr reserved_va = swapper_va.offset_down(ps);
     const VirtAddr base = l.image.end.align_down(ps);
-    if (base.get() < l.image.bss_start.get() + 5 * ps)
+    const unsigned bss_pages = in_rodata ? 3 : 5; // bm_pte/pmd/pud (+ the two directories)
+    if (base.get() < l.image.bss_start.get() + bss_pages * ps ||
+        (in_rodata && reserved_va < l.image.start_rodata.align_up(ps).offset(ps)))
         return make_error(ErrorKind::InvalidConfig,
-                          "arm64: the image's .bss ({:#x}-{:#x}) is too small for the static page "
-                          "tables (5 pages of {:#x})",
-                          l.image.bss_start, l.image.end, ps);
-    auto sym = [&](unsigned n) { return base.offset_down(n * ps); };
-    const PhysAddr swapper = l.image.pa(sym(1));
-    const PhysAddr reserved = l.image.pa(sym(2));
+                          "arm64: the image ({:#x}-{:#x}) is too small for the static page "
+                          "tables ({} pages of {:#x})",
+                          l.image.text, l.image.end, 5, ps);
+    const unsigned bm_first = in_rodata ? 1 : 3; // pages below `base` taken by bm_pte first
+    auto bm = [&](unsigned from_bottom) { return base.offset_down((bm_first + from_bottom) * ps); };
+    const PhysAddr swapper = l.image.pa(swapper_va);
+    const PhysAddr reserved = l.image.pa(reserved_va);
     t.adopt_table(swapper, ps);
     t.adopt_table(reserved, ps);
-    t.set_root(swapper, sym(1));
+    t.set_root(swapper, swapper_va);
     auto& mmu = t.mmu_mut();
     mmu.root = reserved;
     mmu.root_high = swapper;
@@ -90,7 +103,7 @@ build_kernel_page_tables_arm64(const Layout& l, const KernelPgtableRules& rules,
     // below the PGD need (the folded ones are skipped).
     for (unsigned level = 0; level + 1 < fmt->level_count; ++level) {
         const unsigned from_bottom = last - 1 - level; // 0 = bm_pte, 1 = bm_pmd, 2 = bm_pud
-        const PhysAddr tb = l.image.pa(sym(3 + from_bottom));
+        const PhysAddr tb = l.image.pa(bm(from_bottom));
         t.adopt_table(tb, ps);
         TRY(t.link_table(l.fixaddr_start, level, tb));
     }

@@ -45,6 +45,8 @@ TEST_CASE("kallsyms: every listed symbol with its nm letter, per arch and versio
         char vm_list_type;
         const char* pgd;
         char pgd_type;
+        // 2.6.28-3.9 also have mm/vmalloc.c's static LIST_HEAD(vmap_area_list) ('d').
+        bool static_vmap_area_list = false;
     };
     const std::vector<Row> rows = {
         // 2.6.32: totalram_pages/printk; vmlist (global up to 3.9, an uninitialised pointer).
@@ -56,7 +58,8 @@ TEST_CASE("kallsyms: every listed symbol with its nm letter, per arch and versio
          "vmlist",
          'B',
          "swapper_pg_dir",
-         'B'},
+         'B',
+         true},
         {{"arch=x86_64", "mem=512M", "kernel=2.6.32"},
          "totalram_pages",
          "printk",
@@ -65,7 +68,8 @@ TEST_CASE("kallsyms: every listed symbol with its nm letter, per arch and versio
          "vmlist",
          'B',
          "init_level4_pgt",
-         'D'},
+         'D',
+         true},
         // 4.4: vmap_area_list (3.10+, LIST_HEAD -> .data); x86_64 pgd still init_level4_pgt.
         {{"arch=x86_64", "mem=512M", "kernel=4.4"},
          "totalram_pages",
@@ -149,7 +153,8 @@ TEST_CASE("kallsyms: every listed symbol with its nm letter, per arch and versio
          "vmlist",
          'B',
          "swapper_pg_dir",
-         'A'},
+         'A',
+         true},
     };
     for (const Row& row : rows) {
         auto m = boot(row.words);
@@ -176,9 +181,12 @@ TEST_CASE("kallsyms: every listed symbol with its nm letter, per arch and versio
         for (const char* other : {"totalram_pages", "_totalram_pages", "printk", "_printk",
                                   "vmlist", "vmap_area_list"}) {
             bool expected = std::string(other) == row.totalram ||
-                            std::string(other) == row.printk || std::string(other) == row.vm_list;
+                            std::string(other) == row.printk || std::string(other) == row.vm_list ||
+                            (row.static_vmap_area_list && std::string(other) == "vmap_area_list");
             CHECK((m->symbols().find(other) != nullptr) == expected);
         }
+        if (row.static_vmap_area_list)
+            CHECK(type_of(*m, "vmap_area_list") == 'd');
 
         // Markers are the KernelImage's.
         CHECK(m->symbols().find("_text")->address == img.text);
@@ -238,8 +246,10 @@ TEST_CASE("kallsyms: x86_64 6.1 text, root and restricted", "[kallsyms]") {
     // 20 -> 0x118000, __kmalloc 48 -> 0x2a0000, kfree 50 -> 0x2bc000, vmalloc 56 -> 0x310000,
     // vfree 57 -> 0x31e000; start_kernel 64/256 of .init: 0x3f00 * 64 = 0xfc000 past
     // __init_begin.
-    // init_top_pgt takes the first two pages of .data; init_mm at +0x2000, jiffies_64 +0x2800,
-    // _totalram_pages +0x2840, vmap_area_list +0x2880. .bss vars at __bss_start + 0x40.. .
+    // The head_64.S tables take the first 7 pages of .data (init_top_pgt, level3_kernel_pgt,
+    // level2_kernel_pgt, level2_fixmap_pgt, 2 level1_fixmap_pgt, __vsyscall_page); init_mm at
+    // +0x7000, jiffies_64 +0x7800, _totalram_pages +0x7840, vmap_area_list +0x7880. .bss vars
+    // at __bss_start + 0x40.. .
     // Ties sort by fewer leading underscores, then name (scripts/kallsyms).
     const std::string expected = "ffffffff81000000 T _stext\n"
                                  "ffffffff81000000 T _text\n"
@@ -255,11 +265,11 @@ TEST_CASE("kallsyms: x86_64 6.1 text, root and restricted", "[kallsyms]") {
                                  "ffffffff82400000 D init_top_pgt\n"
                                  "ffffffff82400000 D _sdata\n"
                                  "ffffffff82400000 R __end_rodata\n"
-                                 "ffffffff82402000 D init_mm\n"
-                                 "ffffffff82402800 D jiffies\n"
-                                 "ffffffff82402800 D jiffies_64\n"
-                                 "ffffffff82402840 D _totalram_pages\n"
-                                 "ffffffff82402880 D vmap_area_list\n"
+                                 "ffffffff82407000 D init_mm\n"
+                                 "ffffffff82407800 D jiffies\n"
+                                 "ffffffff82407800 D jiffies_64\n"
+                                 "ffffffff82407840 D _totalram_pages\n"
+                                 "ffffffff82407880 D vmap_area_list\n"
                                  "ffffffff826a0000 D _edata\n"
                                  "ffffffff826a0000 D __init_begin\n"
                                  "ffffffff8279c000 T start_kernel\n"
@@ -312,6 +322,7 @@ TEST_CASE("kallsyms: i386 2.6.32 always shows real addresses", "[kallsyms]") {
                                  "c1433800 D jiffies\n"
                                  "c1433800 D jiffies_64\n"
                                  "c1433840 D totalram_pages\n"
+                                 "c1433880 d vmap_area_list\n"
                                  "c14c5f64 D _edata\n"
                                  "c14c6000 D __init_begin\n"
                                  "c14dc800 T start_kernel\n"

@@ -128,10 +128,11 @@ TEST_CASE("kernel vars: x86_64 6.1 words are 8 bytes", "[kernel_vars]") {
               (m->page_allocator().zones().size() > 1
                    ? m->page_allocator().zones()[1]->managed_pages()
                    : 0));
-    // jiffies == jiffies_64 at 0xffffffff82402800 -> phys 0x2402800; 2 s -> +2000.
-    CHECK(phys_of(*m, "jiffies") == PhysAddr(0x2402800));
+    // jiffies == jiffies_64 at 0xffffffff82407800 -> phys 0x2407800 (the .data variables follow
+    // the 7 head_64.S page-table pages); 2 s -> +2000.
+    CHECK(phys_of(*m, "jiffies") == PhysAddr(0x2407800));
     REQUIRE_FALSE(m->advance_clock_ns(2'000'000'000).is_error());
-    CHECK(m->phys_memory().read_u64(PhysAddr(0x2402800)).value == 0xfffb6c20 + 2000);
+    CHECK(m->phys_memory().read_u64(PhysAddr(0x2407800)).value == 0xfffb6c20 + 2000);
     const std::string banner = "Linux version 6.1.0 (kmemu@kmemu) (gcc (GCC) 12.2.0, GNU ld (GNU "
                                "Binutils) 2.40) #1 SMP Thu Jan  1 00:00:00 UTC 1970\n";
     CHECK(string_at(*m, PhysAddr(0x1e00100), banner.size() + 1) == banner + '\0');

@@ -151,7 +151,8 @@ TEST_CASE("machine: kernel loads and stores go through init_mm's tables and the 
 }
 
 TEST_CASE("machine: swapper_pg_dir in kallsyms is the table CR3/TTBR points at", "[machine]") {
-    for (const char* arch : {"arch=i386", "arch=i386-pae", "arch=x86_64", "arch=arm"}) {
+    for (const char* arch :
+         {"arch=i386", "arch=i386-pae", "arch=x86_64", "arch=arm", "arch=arm64"}) {
         auto m = boot({arch, "kernel=6.1"});
         const auto* sym = m->symbols().find(m->symbols().pgd_name());
         REQUIRE(sym != nullptr);

@@ -20,14 +20,15 @@ TEST_CASE("meminfo: the seed machine after one vmalloc(100), byte for byte", "[m
     auto m = boot({"arch=i386", "mem=512M", "split=3G", "kernel=2.6.32"});
     (void)m->vmalloc().vmalloc(100);
     // MemTotal: 129210 managed pages * 4 = 516840 kB. MemFree: minus the data page, the PTE
-    // table for 0xe0800000 and the kmalloc slab page holding the page array: 129207 * 4.
-    // HIGHMEM kernel with no highmem RAM: HighTotal 0, LowTotal = MemTotal. Slab: that 1 page.
+    // table for 0xe0800000 and three kmalloc slab pages: the page array's (kmalloc-8), the
+    // vm_struct's (kmalloc-32) and the vmap_area's (kmalloc-64): 129205 * 4.
+    // HIGHMEM kernel with no highmem RAM: HighTotal 0, LowTotal = MemTotal. Slab: those 3.
     // CommitLimit: 129210 * 50 / 100 = 64605 pages = 258420 kB.
     // VmallocTotal: 0xff7fe000 - 0xe0800000 = 0x1effe000 bytes = 507896 kB. VmallocUsed (2.6.32
     // get_vmalloc_info): vm->size with the guard page = 8 kB; VmallocChunk: the gap after it,
     // 507896 - 8. DirectMap: [0, 4M) in 4K pages (1024 * 4 kB), [4M, 512M) in 127 4M pages.
     CHECK(render_meminfo(*m) == "MemTotal:         516840 kB\n"
-                                "MemFree:          516828 kB\n"
+                                "MemFree:          516820 kB\n"
                                 "Buffers:               0 kB\n"
                                 "Cached:                0 kB\n"
                                 "SwapCached:            0 kB\n"
@@ -42,7 +43,7 @@ TEST_CASE("meminfo: the seed machine after one vmalloc(100), byte for byte", "[m
                                 "HighTotal:             0 kB\n"
                                 "HighFree:              0 kB\n"
                                 "LowTotal:         516840 kB\n"
-                                "LowFree:          516828 kB\n"
+                                "LowFree:          516820 kB\n"
                                 "SwapTotal:             0 kB\n"
                                 "SwapFree:              0 kB\n"
                                 "Dirty:                 0 kB\n"
@@ -50,9 +51,9 @@ TEST_CASE("meminfo: the seed machine after one vmalloc(100), byte for byte", "[m
                                 "AnonPages:             0 kB\n"
                                 "Mapped:                0 kB\n"
                                 "Shmem:                 0 kB\n"
-                                "Slab:                  4 kB\n"
+                                "Slab:                 12 kB\n"
                                 "SReclaimable:          0 kB\n"
-                                "SUnreclaim:            4 kB\n"
+                                "SUnreclaim:           12 kB\n"
                                 "KernelStack:           0 kB\n"
                                 "PageTables:            0 kB\n"
                                 "NFS_Unstable:          0 kB\n"

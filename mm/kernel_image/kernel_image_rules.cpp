@@ -30,9 +30,16 @@ KernelImageRules kernel_image_rules_for(KernelVersion v, Arch arch) {
         r.page_fault_type = 't';
     }
     // 3.10 ("remove list management of vmlist after initializing vmalloc") made vmlist a
-    // boot-only static; /proc/kcore and friends walk the global vmap_area_list since.
-    r.vm_list_name = v.at_least(3, 10) ? "vmap_area_list" : "vmlist";
-    r.has_vmap_area_root = v.at_least(2, 6, 28);
+    // boot-only __initdata static (kmemu does not list it: the memory is freed after boot) and
+    // exported vmap_area_list for kexec, a static LIST_HEAD of mm/vmalloc.c since 2.6.28 (S32). 6.9
+    // ("mm/vmalloc: remove vmap_area_list", "remove global vmap_area_root rb-tree") moved the
+    // busy areas into per-node trees and lists.
+    r.has_vmlist = !v.at_least(3, 10);
+    if (!v.at_least(2, 6, 28) || v.at_least(6, 9))
+        r.vmap_area_list_type = 0;
+    else
+        r.vmap_area_list_type = v.at_least(3, 10) ? 'D' : 'd';
+    r.has_vmap_area_root = v.at_least(2, 6, 28) && !v.at_least(6, 9);
 
     if (x86_64) {
         // swapper_pg_dir is a #define of the top-level table on x86_64 (pgtable_64.h).

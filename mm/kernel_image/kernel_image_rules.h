@@ -46,11 +46,15 @@ struct KernelImageRules {
     const char* printk_name = "printk";            // "_printk" from 5.15 (printk became a macro)
     const char* page_fault_name = "do_page_fault"; // x86 5.8+: exc_page_fault (idtentry)
     char page_fault_type = 'T';                    // ARM/arm64: static do_page_fault -> 't'
-    const char* vm_list_name = "vmlist";           // global up to 3.9; 3.10+ shows vmap_area_list
     const char* pgd_name = "swapper_pg_dir";       // x86_64: init_level4_pgt (<4.14), init_top_pgt
     char pgd_type = 'B';
     PgdPlacement pgd_placement = PgdPlacement::BssStart;
-    bool has_vmap_area_root = true; // static rb_root in mm/vmalloc.c, 2.6.28+
+    // The vmalloc lists' heads: the global `vmlist` pointer (<= 3.9; an __initdata static
+    // after), LIST_HEAD(vmap_area_list) ('d' static 2.6.28-3.9, 'D' global 3.10-6.8, 0 = gone
+    // in 6.9's vmap_node rework), the static rb_root vmap_area_root (2.6.28-6.8).
+    bool has_vmlist = false;
+    char vmap_area_list_type = 'D';
+    bool has_vmap_area_root = true;
 
     // /proc/kallsyms.
     KallsymsAddressRule kallsyms_addresses = KallsymsAddressRule::ShowValue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mm/kernel_image/linux_banner.h"
+#include "mm/kernel_pgtable.h"
 
 namespace kmemu {
 
@@ -52,6 +53,29 @@ class Builder {
 
 } // namespace
 
+VirtAddr pgd_symbol_address(const KernelImage& img, u64 page, PgdPlacement placement, Arch arch) {
+    switch (placement) {
+    case PgdPlacement::BssStart:
+        return img.bss_start.align_up(page);
+    case PgdPlacement::DataStart:
+        return img.sdata.align_up(page);
+    case PgdPlacement::BelowText: {
+        // KERNEL_RAM_VADDR: _text, or _stext where .init is linked before .text.
+        const VirtAddr kernel_ram_vaddr = std::min(img.text, img.stext);
+        return kernel_ram_vaddr.offset_down(arch == Arch::ArmLpae ? kArmLpaePgDirSize
+                                                                  : kArmPgDirSize);
+    }
+    case PgdPlacement::AfterBss:
+        // <= 4.17 vmlinux.lds.S: the page tables after .bss; kmemu's swapper_pg_dir is the
+        // last page before _end.
+        return img.end.align_down(page).offset_down(page);
+    case PgdPlacement::EndOfRodata:
+        // 4.18+ vmlinux.lds.S: reserved_pg_dir, swapper_pg_dir, then __init_begin.
+        return img.init_begin.align_down(page).offset_down(page);
+    }
+    return img.end;
+}
+
 ErrorOr<KernelSymbols> KernelSymbols::build(const Layout& layout, const KernelImageRules& rules) {
     const KernelImage& img = layout.image;
     if (!(img.stext < img.etext) || !(img.sdata < img.edata) || img.end < img.bss_stop ||
@@ -83,29 +107,20 @@ ErrorOr<KernelSymbols> KernelSymbols::build(const Layout& layout, const KernelIm
     // The top-level kernel page table.
     VirtAddr data_vars = img.sdata.align_up(page);
     VirtAddr bss_vars = img.bss_start.align_up(page);
-    VirtAddr pgd;
-    switch (rules.pgd_placement) {
-    case PgdPlacement::BssStart:
-        pgd = bss_vars;
-        bss_vars = bss_vars.offset(2 * page);
-        break;
-    case PgdPlacement::DataStart:
-        pgd = data_vars;
-        data_vars = data_vars.offset(2 * page);
-        break;
-    case PgdPlacement::BelowText: {
-        // KERNEL_RAM_VADDR: _text, or _stext where .init is linked before .text.
-        VirtAddr kernel_ram_vaddr = std::min(img.text, img.stext);
-        pgd = kernel_ram_vaddr.offset_down(rules.arch == Arch::ArmLpae ? kArmLpaePgDirSize
-                                                                       : kArmPgDirSize);
-        break;
+    const VirtAddr pgd = pgd_symbol_address(img, page, rules.pgd_placement, rules.arch);
+    // The variables come after the static page tables the builder puts there
+    // (kernel_pgtable_x86.cpp): i386 swapper_pg_dir plus, with PAE, one swapper_pg_pmd page
+    // per kernel GiB (at least two pages either way); x86_64 the head_64.S pages
+    // init_top_pgt, [level4_kernel_pgt], level3_kernel_pgt, level2_kernel_pgt,
+    // level2_fixmap_pgt, level1_fixmap_pgt[FIXMAP_PMD_NUM] and __vsyscall_page.
+    const KernelPgtableRules pt = kernel_pgtable_rules_for(rules.version, rules.arch);
+    if (rules.pgd_placement == PgdPlacement::BssStart) {
+        const u64 kpmds = rules.arch == Arch::I386Pae ? 4 - (layout.page_offset.get() >> 30) : 0;
+        bss_vars = bss_vars.offset(std::max<u64>(2, 1 + kpmds) * page);
     }
-    case PgdPlacement::AfterBss:
-        pgd = img.end.offset_down(page);
-        break;
-    case PgdPlacement::EndOfRodata:
-        pgd = img.init_begin.offset_down(page);
-        break;
+    if (rules.pgd_placement == PgdPlacement::DataStart) {
+        const u64 la57 = rules.arch == Arch::X86_64La57 ? 1 : 0;
+        data_vars = data_vars.offset((5 + la57 + pt.x86_fixmap_pmd_num) * page);
     }
     b.add(rules.pgd_name, pgd, rules.pgd_type);
 
@@ -132,16 +147,17 @@ ErrorOr<KernelSymbols> KernelSymbols::build(const Layout& layout, const KernelIm
         b.add("jiffies", jiffies64, 'D', word);
     }
     b.add(rules.totalram_name, data_vars.offset(0x840), 'D', word);
-    if (std::string_view(rules.vm_list_name) == "vmap_area_list")
-        b.add("vmap_area_list", data_vars.offset(0x880), 'D');
+    // LIST_HEAD(vmap_area_list): a struct list_head (two words) kept by mm/vmalloc/vm_objects.
+    if (rules.vmap_area_list_type)
+        b.add("vmap_area_list", data_vars.offset(0x880), rules.vmap_area_list_type, 2 * word);
 
     // .bss: uninitialised globals (mm/memory.c high_memory; max_low_pfn/max_pfn of
     // mm/bootmem.c / mm/memblock.c; 2.6 vmlist; mm/vmalloc.c's static vmap_area_root).
     b.add("high_memory", bss_vars.offset(0x40), 'B', word);
     b.add("max_low_pfn", bss_vars.offset(0x80), 'B', word);
     b.add("max_pfn", bss_vars.offset(0xc0), 'B', word);
-    if (std::string_view(rules.vm_list_name) == "vmlist")
-        b.add("vmlist", bss_vars.offset(0x100), 'B');
+    if (rules.has_vmlist)
+        b.add("vmlist", bss_vars.offset(0x100), 'B', word);
     if (rules.has_vmap_area_root)
         b.add("vmap_area_root", bss_vars.offset(0x140), 'b');
 
@@ -193,6 +209,15 @@ ErrorOr<void> KernelSymbols::set_address(std::string_view name, VirtAddr address
                           "[{:#x}, {:#x}) (the image, or up to 1 MiB below _text)",
                           name, address.get(), low.offset_down(1 * MiB).get(), m_image.end.get());
     return set_address(name, address, m_image.pa(address));
+}
+
+ErrorOr<void> KernelSymbols::set_size(std::string_view name, u64 size) {
+    auto it = std::find_if(m_symbols.begin(), m_symbols.end(),
+                           [&](const KernelSymbol& s) { return s.name == name; });
+    if (it == m_symbols.end())
+        return make_error(ErrorKind::NotFound, "no kernel symbol named '{}'", name);
+    it->size = size;
+    return {};
 }
 
 ErrorOr<void> KernelSymbols::set_address(std::string_view name, VirtAddr address, PhysAddr phys) {

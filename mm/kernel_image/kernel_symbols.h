@@ -27,6 +27,11 @@ struct KernelSymbol {
     bool operator==(const KernelSymbol&) const = default;
 };
 
+// Where the arch's linker script or head code puts the top-level kernel page table
+// (PgdPlacement), so that the page-table builder and the symbol table agree.
+[[nodiscard]] VirtAddr pgd_symbol_address(const KernelImage& image, u64 page_size,
+                                          PgdPlacement placement, Arch arch);
+
 class KernelSymbols {
   public:
     [[nodiscard]] static ErrorOr<KernelSymbols> build(const Layout& layout,
@@ -44,6 +49,8 @@ class KernelSymbols {
     ErrorOr<void> set_address(std::string_view name, VirtAddr address);
     // Same, with an explicit physical address for symbols whose bytes are not at pa(address).
     ErrorOr<void> set_address(std::string_view name, VirtAddr address, PhysAddr phys);
+    // The bytes kmemu keeps true for a symbol (its writer knows them once the layout is known).
+    ErrorOr<void> set_size(std::string_view name, u64 size);
 
   private:
     void sort();

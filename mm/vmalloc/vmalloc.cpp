@@ -151,6 +151,8 @@ bool VmallocAllocator::fill_area(VirtAddr addr, gfp_t gfp, KernelProt prot) {
     area->pages.clear();
     for (page* p : live.pages)
         area->pages.push_back(page_to_pfn(p));
+    area->pages_kmalloc = live.array_kmalloc;
+    m_space.area_updated(addr); // area->pages: the array and the struct page pointers in it
     m_ledger.pages += nr;
     m_nr_vmalloc_pages += nr;
     m_live.emplace(addr.get(), std::move(live));
@@ -280,6 +282,7 @@ VirtAddr VmallocAllocator::module_alloc(u64 size, std::string caller) {
         area->vpages = true;
         area->pages_vaddr = *nested.value().addr;
     }
+    m_space.area_updated(addr);
     if (!fill_area(addr, GFP_KERNEL | __GFP_HIGHMEM, m_rules.module_prot)) {
         (void)m_space.free(addr);
         return VirtAddr(0);

@@ -14,8 +14,10 @@
 // area's address range lazily freed (E2+: not reusable until a purge) and any PTE tables
 // allocated on the way (kernel page tables are not freed). No page, no mapping, no area.
 //
-// Not modelled: the vm_struct / vmap_area objects' own kmallocs (only the page array's kmalloc
-// is made), NUMA nodes, the 5.13+ bulk page allocator's order of pages (pages are taken one by
+// The vm_struct / vmap_area objects themselves are VmapSpace's hooks' business (vm_objects.h):
+// this API only reports the page array it made (VmArea::pages_kmalloc, area_updated).
+//
+// Not modelled: NUMA nodes, the 5.13+ bulk page allocator's order of pages (pages are taken one by
 // one in index order), huge vmalloc/ioremap mappings (always base pages), KASAN shadow, x86 PAT
 // memtype tracking, the ARM static-mapping reuse of ioremap.
 #pragma once

@@ -24,6 +24,13 @@ VmapSpace::VmapSpace(VmallocRules rules, const Layout& layout, unsigned online_c
 // All arithmetic is the kernel's unsigned long: values live in [0, m_word_mask]; a sum past the
 // mask is the kernel's wrap, caught where the kernel checks for it.
 
+bool VmapSpace::overflows(u64 addr, u64 size) const {
+    // alloc_vmap_area's `addr + size - 1 < addr` / `addr + size < addr`: the range wraps the
+    // unsigned long (past the 32-bit word, or past 2^64 in the host's u64).
+    const u64 last = addr + size - 1;
+    return last > m_word_mask || last < addr;
+}
+
 VmapSpace::Map::const_iterator VmapSpace::lowest_ending_at_or_after(u64 addr) const {
     // The rbtree descent of alloc_vmap_area (2.6.28-5.1) yields the lowest area with
     // va_end >= addr (an area ending exactly at addr counts).
@@ -62,12 +69,12 @@ std::optional<u64> VmapSpace::place_rbtree(u64 size, u64 align, u64 vstart, u64 
     // alloc_vmap_area 2.6.28-2.6.36: lowest fit; stepping past an area costs an extra page.
     const u64 page = m_rules.page_size();
     u64 addr = align_up(vstart, align) & m_word_mask;
-    if (addr + size - 1 > m_word_mask)
+    if (overflows(addr, size))
         return std::nullopt;
     auto it = lowest_ending_at_or_after(addr);
     while (it != m_areas.end() && addr + size > it->first && addr + size <= vend) {
         addr = align_up(it->second.area.end().get() + page, align);
-        if (addr + size - 1 > m_word_mask)
+        if (overflows(addr, size))
             return std::nullopt;
         ++it;
     }
@@ -96,13 +103,13 @@ std::optional<u64> VmapSpace::place_next_fit(u64 size, u64 align, u64 vstart, u6
             // `goto nocache`: forget the hint and search from vstart.
             m_cached_hole_size = 0;
             m_cache.reset();
-        } else if (addr + size - 1 > m_word_mask) {
+        } else if (overflows(addr, size)) {
             return std::nullopt;
         }
     }
     if (!m_cache) {
         addr = align_up(vstart, align) & m_word_mask;
-        if (addr + size - 1 > m_word_mask)
+        if (overflows(addr, size))
             return std::nullopt;
         first = lowest_ending_at_or_after(addr);
         if (first == m_areas.end())
@@ -116,7 +123,7 @@ std::optional<u64> VmapSpace::place_next_fit(u64 size, u64 align, u64 vstart, u6
         if (addr + m_cached_hole_size < first->first)
             m_cached_hole_size = first->first - addr;
         addr = align_up(first->second.area.end().get() + gap, align);
-        if (addr + size - 1 > m_word_mask)
+        if (overflows(addr, size))
             return std::nullopt;
         if (std::next(first) == m_areas.end())
             break;
@@ -210,6 +217,12 @@ ErrorOr<VmapResult> VmapSpace::reserve(const VmapRequest& req) {
         return result;
     }
 
+    // __get_vm_area_node: kzalloc the vm_struct, then alloc_vmap_area kmallocs the vmap_area,
+    // both before the search (a failed allocation returns NULL).
+    if (m_hooks && !m_hooks->alloc_area_objects()) {
+        result.failure = VmapFailure::NoMemory;
+        return result;
+    }
     std::optional<u64> addr = place(size, align, req.vstart.get(), req.vend.get());
     if (!addr && m_rules.purge_and_retry) {
         purge(); // alloc_vmap_area: purge_vmap_area_lazy() once, then retry
@@ -217,6 +230,8 @@ ErrorOr<VmapResult> VmapSpace::reserve(const VmapRequest& req) {
         addr = place(size, align, req.vstart.get(), req.vend.get());
     }
     if (!addr) {
+        if (m_hooks)
+            m_hooks->free_area_objects();
         result.failure = VmapFailure::NoSpace;
         return result;
     }
@@ -226,9 +241,11 @@ ErrorOr<VmapResult> VmapSpace::reserve(const VmapRequest& req) {
     e.area.flags = req.flags;
     e.area.caller = req.caller;
     e.area.phys_addr = req.phys_addr;
-    m_areas.emplace(*addr, std::move(e));
+    auto placed = m_areas.emplace(*addr, std::move(e)).first;
     if (m_rules.placement == VmapPlacement::NextFitCache)
         m_cache = *addr; // free_vmap_cache = &va->rb_node
+    if (m_hooks)
+        m_hooks->area_linked(placed->second.area);
     result.addr = VirtAddr(*addr);
     return result;
 }
@@ -262,6 +279,8 @@ ErrorOr<VmapResult> VmapSpace::vmalloc(u64 size, std::string caller, u64 totalra
     VmArea* area = find_vm_area(*result.addr);
     const u64 nr_pages = area->usable_size(page) >> m_rules.page_shift;
     area->nr_pages = static_cast<unsigned>(nr_pages);
+    if (m_hooks)
+        m_hooks->area_changed(*area);
     // __vmalloc_area_node: a page array larger than a page is itself vmalloc'ed (placed after
     // the area it describes), which sets VM_VPAGES (<=4.4) / makes is_vmalloc_addr(pages) true.
     const u64 ptr_bytes = m_word_mask == ~u64{0} ? 8 : 4;
@@ -274,6 +293,8 @@ ErrorOr<VmapResult> VmapSpace::vmalloc(u64 size, std::string caller, u64 totalra
         }
         area->vpages = true; // std::map nodes are stable: `area` still points at it
         area->pages_vaddr = *nested.addr;
+        if (m_hooks)
+            m_hooks->area_changed(*area);
     }
     return result;
 }
@@ -323,9 +344,17 @@ ErrorOr<void> VmapSpace::add_boot_area(const VmArea& area) {
         (it != m_areas.begin() && std::prev(it)->second.area.end() > area.addr))
         return make_error(ErrorKind::InvalidConfig, "boot vm area {:#x}+{:#x} overlaps an area",
                           area.addr, area.size);
+    // vm_area_add_early's vm_struct is static (ARM: memblock) and vmalloc_init kzallocs its
+    // vmap_area; with hooks both are kmalloc'ed here (the difference is documented there).
+    if (m_hooks && !m_hooks->alloc_area_objects())
+        return make_error(ErrorKind::InvalidConfig,
+                          "boot vm area {:#x}+{:#x}: no memory for its vm_struct/vmap_area",
+                          area.addr, area.size);
     Entry e;
     e.area = area;
-    m_areas.emplace(area.addr.get(), std::move(e));
+    auto placed = m_areas.emplace(area.addr.get(), std::move(e)).first;
+    if (m_hooks)
+        m_hooks->area_linked(placed->second.area);
     return {};
 }
 
@@ -360,26 +389,38 @@ VfreeResult VmapSpace::free(VirtAddr addr) {
     }
     if (it == m_areas.end() || it->second.lazy)
         return VfreeResult::NotFound;
-    // __vunmap: remove_vm_area first, then vfree() of a vmalloc'ed page array.
+    // __vunmap: remove_vm_area first, then vfree() of a vmalloc'ed page array, then
+    // kfree(area).
+    const VirtAddr start(it->first);
     const VirtAddr pages_area = it->second.area.pages_vaddr;
+    if (m_hooks)
+        m_hooks->area_removed(it->second.area, m_rules.lazy_free);
     if (!m_rules.lazy_free) {
         erase_area(it);
-        if (pages_area.get())
-            free(pages_area);
-        return VfreeResult::Freed;
+    } else {
+        // free_vmap_area_noflush: queue it; purge once more than lazy_max_pages() are queued.
+        it->second.lazy = true;
+        it->second.lazy_seq = ++m_lazy_seq;
+        m_lazy_nr += it->second.area.size >> m_rules.page_shift;
+        if (m_lazy_nr > m_rules.lazy_max_pages(m_online_cpus))
+            purge();
     }
-    // free_vmap_area_noflush: queue it; purge once more than lazy_max_pages() are queued.
-    it->second.lazy = true;
-    it->second.lazy_seq = ++m_lazy_seq;
-    m_lazy_nr += it->second.area.size >> m_rules.page_shift;
-    if (m_lazy_nr > m_rules.lazy_max_pages(m_online_cpus))
-        purge();
     if (pages_area.get())
         free(pages_area);
+    if (m_hooks)
+        m_hooks->vm_struct_freed(start);
     return VfreeResult::Freed;
 }
 
+void VmapSpace::area_updated(VirtAddr addr) {
+    const VmArea* area = find_vm_area(addr);
+    if (m_hooks && area)
+        m_hooks->area_changed(*area);
+}
+
 void VmapSpace::purge() {
+    if (m_hooks && m_lazy_nr)
+        m_hooks->lazy_areas_purged();
     for (auto it = m_areas.begin(); it != m_areas.end();) {
         auto next = std::next(it);
         if (it->second.lazy)

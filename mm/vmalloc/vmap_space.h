@@ -36,10 +36,11 @@ struct VmArea {
     u64 size = 0;  // vm_struct.size: includes the guard page unless VM_NO_GUARD
     u32 flags = 0; // VmFlag bits
     unsigned nr_pages = 0;
-    std::string caller;   // %pS text ("load_module+0x1234/0x2000"), empty = no caller
-    PhysAddr phys_addr;   // ioremap only (0 = not printed)
-    bool vpages = false;  // the page array itself was vmalloc'ed ...
-    VirtAddr pages_vaddr; // ... at this address (freed with the area); 0 = none
+    std::string caller;     // %pS text ("load_module+0x1234/0x2000"), empty = no caller
+    PhysAddr phys_addr;     // ioremap only (0 = not printed)
+    bool vpages = false;    // the page array itself was vmalloc'ed ...
+    VirtAddr pages_vaddr;   // ... at this address (freed with the area); 0 = none
+    VirtAddr pages_kmalloc; // the page array kmalloc'ed by the allocating API; 0 = none
     // area->pages as pfns, filled by the allocating API (mm/vmalloc/vmalloc.h) once mapped;
     // empty for bookkeeping-only areas, ioremaps and vmap().
     std::vector<Pfn> pages;
@@ -57,6 +58,7 @@ enum class VmapFailure {
     ZeroSize,     // PAGE_ALIGN(size) == 0
     OverTotalram, // (size >> PAGE_SHIFT) > totalram_pages
     NoSpace,      // alloc_vmap_area -EBUSY (E2+) / vmlist "out of vmalloc space" (E1)
+    NoMemory,     // the vm_struct / vmap_area kmalloc failed (with object hooks attached)
 };
 
 struct VmapResult {
@@ -81,6 +83,29 @@ struct VmapRequest {
     VirtAddr vend; // exclusive (as the kernel's vend)
     std::string caller;
     PhysAddr phys_addr;
+};
+
+// The kernel-object side of VmapSpace's operations, in the kernel's order (mm/vmalloc/
+// vm_objects.h keeps vm_struct / vmap_area objects in kernel memory). Optional: a VmapSpace
+// without hooks is pure bookkeeping.
+class VmapObjectHooks {
+  public:
+    virtual ~VmapObjectHooks() = default;
+    // __get_vm_area_node before the search: the vm_struct and vmap_area objects. false: no
+    // memory (the kernel returns NULL).
+    [[nodiscard]] virtual bool alloc_area_objects() = 0;
+    // The search failed: kfree(va), kfree(area).
+    virtual void free_area_objects() = 0;
+    // The area was placed (or added at boot): fill and link the objects.
+    virtual void area_linked(const VmArea& area) = 0;
+    // nr_pages, the page array or its contents changed.
+    virtual void area_changed(const VmArea& area) = 0;
+    // remove_vm_area: unlinked from vmlist; the vmap_area lazily freed (lazy) or freed.
+    virtual void area_removed(const VmArea& area, bool lazy) = 0;
+    // kfree(area) at the end of __vunmap, after the pages and the page array.
+    virtual void vm_struct_freed(VirtAddr area_start) = 0;
+    // __purge_vmap_area_lazy: every lazily freed vmap_area is released.
+    virtual void lazy_areas_purged() = 0;
 };
 
 class VmapSpace {
@@ -134,6 +159,12 @@ class VmapSpace {
     // is_vmalloc_or_module_addr: MODULES_VADDR <= x < MODULES_END, else is_vmalloc_addr.
     [[nodiscard]] bool is_vmalloc_or_module_addr(VirtAddr x) const;
 
+    // Object hooks (nullptr detaches). Not owned.
+    void set_object_hooks(VmapObjectHooks* hooks) { m_hooks = hooks; }
+    [[nodiscard]] VmapObjectHooks* object_hooks() const { return m_hooks; }
+    // The allocating API changed a live area's nr_pages / page array: tell the hooks.
+    void area_updated(VirtAddr addr);
+
   private:
     struct Entry {
         VmArea area;
@@ -148,6 +179,7 @@ class VmapSpace {
     std::optional<u64> place_next_fit(u64 size, u64 align, u64 vstart, u64 vend);
     std::optional<u64> place_lowest_free(u64 size, u64 align, u64 vstart, u64 vend) const;
     void erase_area(Map::iterator it); // __free_vmap_area, with the cache update
+    [[nodiscard]] bool overflows(u64 addr, u64 size) const;
     [[nodiscard]] Map::const_iterator lowest_ending_at_or_after(u64 addr) const;
 
     VmallocRules m_rules;
@@ -161,6 +193,7 @@ class VmapSpace {
     // free_vmap_cache state (NextFitCache): key of the cached area, or none.
     std::optional<u64> m_cache;
     u64 m_cached_hole_size = 0, m_cached_vstart = 0, m_cached_align = 0;
+    VmapObjectHooks* m_hooks = nullptr;
 };
 
 } // namespace kmemu
