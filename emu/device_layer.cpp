@@ -1,6 +1,7 @@
 #include "emu/device_layer.h"
 
 #include "devices/mem/mem_major.h"
+#include "devices/vfs/misc.h"
 #include "emu/boot_printk.h"
 #include "emu/machine.h"
 
@@ -30,6 +31,8 @@ ErrorOr<std::unique_ptr<DeviceLayer>> DeviceLayer::boot(Machine& m) {
         DeviceKernelScope scope(*d->m_kernel, nullptr);
         if (int err = chr_dev_init(*d->m_kernel); err < 0)
             return make_error(ErrorKind::Internal, "chr_dev_init failed: errno {}", -err);
+        if (int err = misc_init(*d->m_kernel); err < 0)
+            return make_error(ErrorKind::Internal, "misc_init failed: errno {}", -err);
     }
     printk_boot_messages(m, *d->m_kernel);
     register_procfs_files(m, d->m_procfs);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "devices/mem/mem_major.h"
+#include "devices/vfs/misc.h"
 #include "emu/machine.h"
 #include "fake_user_memory.h"
 #include "mm/errno.h"
@@ -138,7 +139,7 @@ TEST_CASE("procfs files read and seek like seq files; iomem hides addresses from
     CHECK(user.open("/proc/vmallocinfo", oflag::kRdonly) == -EACCES);
     long dfd = user.open("/proc/devices", oflag::kRdonly);
     REQUIRE(dfd == 4);
-    const std::string want = "Character devices:\n  1 mem\n\nBlock devices:\n";
+    const std::string want = "Character devices:\n  1 mem\n 10 misc\n\nBlock devices:\n";
     CHECK(user.read(4, VirtAddr(0x10000), 100) == static_cast<long>(want.size()));
     got = mem->bytes(0x10000, want.size());
     CHECK(std::string(got.begin(), got.end()) == want);
@@ -157,4 +158,48 @@ TEST_CASE("rw_verify_area: negative positions by era, MAX_RW_COUNT", "[vfs]") {
     // pos + count overflows to negative: EINVAL without FMODE_UNSIGNED_OFFSET.
     CHECK(p.pread64(3, VirtAddr(0x10000), 0x10, 0x7ffffffffffffff8LL) == -EINVAL);
     CHECK(p.pread64(3, VirtAddr(0x10000), 0x8, 0x7ffffffffffffff0LL) == 0);
+}
+
+namespace {
+int lab_opens = 0;
+int lab_open(inode*, file*) {
+    ++lab_opens;
+    return 0;
+}
+ssize_t lab_read(file*, char*, size_t, loff_t*) {
+    return 7;
+}
+} // namespace
+
+TEST_CASE("misc_register: dynamic minors from 63 down, the node, open through major 10",
+          "[vfs][misc]") {
+    auto m = boot({"arch=x86_64", "kernel=6.1"});
+    DeviceKernel& k = m->devices().kernel();
+    file_operations fops{};
+    fops.open = lab_open;
+    fops.read = lab_read;
+    miscdevice a{MISC_DYNAMIC_MINOR, "lab", &fops, 0666};
+    miscdevice b{MISC_DYNAMIC_MINOR, "lab2", &fops, 0};
+    miscdevice fixed{63, "taken", &fops, 0};
+    REQUIRE(misc_register(k, &a) == 0);
+    CHECK(a.minor == 63);
+    REQUIRE(misc_register(k, &b) == 0);
+    CHECK(b.minor == 62);
+    CHECK(misc_register(k, &fixed) == -EBUSY);
+    miscdevice same_name{MISC_DYNAMIC_MINOR, "lab", &fops, 0};
+    CHECK(misc_register(k, &same_name) == -EBUSY);
+    inode* node = m->devices().nodes().lookup("/dev/lab");
+    REQUIRE(node);
+    CHECK(node->i_rdev == MKDEV(10, 63));
+    CHECK(node->i_mode == (kS_IFCHR | 0666));
+    CHECK(m->devices().nodes().lookup("/dev/lab2")->i_mode == (kS_IFCHR | 0600));
+    test::FakeUserMemory* mem = nullptr;
+    Process& p = spawn(*m, Cred::user(1000, 1000), &mem);
+    CHECK(p.open("/dev/lab2", oflag::kRdonly) == -EACCES);
+    lab_opens = 0;
+    REQUIRE(p.open("/dev/lab", oflag::kRdonly) == 3);
+    CHECK(lab_opens == 1);
+    CHECK(p.read(3, VirtAddr(0x10000), 100) == 7);
+    misc_deregister(k, &a);
+    CHECK(p.open("/dev/lab", oflag::kRdonly) == -ENODEV);
 }

@@ -19,7 +19,7 @@ namespace kmemu {
 
 struct vm_area_struct; // mm/user/vm_area.h
 
-using loff_t = long long;
+using loff_t = std::int64_t; // the same type as the host C library's loff_t, so the two never clash
 using fmode_t = unsigned int;
 using umode_t = unsigned short;
 // The kernel-internal dev_t (named kdev_t here so it never meets the host dev_t): 12 bits of major,
