@@ -64,6 +64,18 @@ ErrorOr<Value> fn_page_align(Interpreter& in, std::span<const Value> a) {
     return Value{Value::Type::Int, align_up(a[0].bits, ps), a[0].address, {}};
 }
 
+// kallsyms_lookup_name(name): the symbol's address as /proc/kallsyms lists it for root, 0 when
+// there is no such symbol.
+ErrorOr<Value> fn_kallsyms_lookup_name(Interpreter& in, std::span<const Value> a) {
+    if (!a[0].is_bytes())
+        return make_error(ErrorKind::Parse, "kallsyms_lookup_name needs a name, not {}",
+                          type_name(a[0]));
+    if (!in.machine())
+        return in.no_machine("kallsyms_lookup_name");
+    const KernelSymbol* s = in.machine()->symbols().find(a[0].bytes);
+    return Value::addr(s ? s->address.get() : 0);
+}
+
 ErrorOr<Value> fn_getuid(Interpreter& in, std::span<const Value>) {
     return Value::unsigned_integer(in.current_process()->uid);
 }
@@ -113,6 +125,8 @@ void register_core_functions(Registry& r) {
     r.add(FunctionSpec{"max", 2, 2, kAnywhere, "max(a, b)",
                        [](Interpreter&, std::span<const Value> a) { return fn_minmax(a, true); }});
     r.add(FunctionSpec{"PAGE_ALIGN", 1, 1, kAnywhere, "PAGE_ALIGN(x)", fn_page_align});
+    r.add(FunctionSpec{"kallsyms_lookup_name", 1, 1, kAnywhere, "kallsyms_lookup_name(name)",
+                       fn_kallsyms_lookup_name});
     r.add(FunctionSpec{"getuid", 0, 0, kProcess, "getuid()", fn_getuid});
     r.add(FunctionSpec{"getgid", 0, 0, kProcess, "getgid()", fn_getgid});
 }
