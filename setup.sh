@@ -14,5 +14,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake --preset default
 cmake --build --preset default
-# The main job: the demo scenario (an i386 machine's kernel code vmallocs, writes and reads back).
-./build/default/kmemu run examples/scenarios/vmalloc_kernel.kms
+# The main job: the demo scenario (i386 2.6.32: kernel code vmallocs and writes a string, a user
+# program reads it back through /dev/kmem).
+./build/default/kmemu run examples/scenarios/kmem-vmalloc.kms
