@@ -39,13 +39,13 @@ TEST_CASE("mem lseek case 2: E3+ refuse -9 with EOVERFLOW, f_pos unchanged", "[d
 }
 
 TEST_CASE("mem lseek cases 3/4: -4096 is refused in E3 only", "[dev_mem]") {
-    for (const char* v : {"kernel=2.6.39", "kernel=3.6", "kernel=3.10.108", "kernel=3.14"}) {
+    for (const char* v : {"kernel=2.6.39", "kernel=3.6", "kernel=3.10.108", "kernel=3.13"}) {
         Rig r = boot_rm({v});
         const int fd = open_mem_fd(r);
         CHECK(r.p->lseek(fd, -4096, kSeekSet) == -EOVERFLOW);
         CHECK(r.pos(fd) == 0);
     }
-    for (const char* v : {"kernel=3.15", "kernel=4.6", "kernel=4.7"}) {
+    for (const char* v : {"kernel=3.14", "kernel=4.6", "kernel=4.7"}) {
         // IS_ERR_VALUE on 64-bit and the later -MAX_ERRNO test agree: -4096 passes, -4095 not.
         Rig r = boot_rm({v});
         const int fd = open_mem_fd(r);

@@ -38,11 +38,13 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
     r.fop_unsigned_offset = v.at_least(6, 12);
     r.locked_down = r.lockdown_checked && config.lockdown != Lockdown::None;
 
-    // memory_lseek (§2.3): 2.6.39 brought FMODE_UNSIGNED_OFFSET and the -4096 window; 4.4.155
-    // has IS_ERR_VALUE, 3.10.108 still the -4096 test; 4.19 the 64-bit -MAX_ERRNO test.
+    // memory_lseek (§2.3): 2.6.39 brought FMODE_UNSIGNED_OFFSET and the -4096 window (absent in
+    // 2.6.32.69, present in 3.6.5); 3.10.108 still has the -4096 test and a 3.14 tree the
+    // IS_ERR_VALUE form (first release seen; 3.11-3.13 not read), as 4.4.155 does; 4.19 the
+    // 64-bit -MAX_ERRNO test (4.7: IS_ERR_VALUE's users fixed, from memory).
     if (v.at_least(4, 7))
         r.lseek = MemLseekLimit::MaxErrno64;
-    else if (v.at_least(3, 15) || stable(v, 4, 4, 0))
+    else if (v.at_least(3, 14) || stable(v, 4, 4, 0))
         r.lseek = MemLseekLimit::IsErrValue;
     else if (v.at_least(2, 6, 39))
         r.lseek = MemLseekLimit::Below4096;

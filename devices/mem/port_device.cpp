@@ -1,5 +1,7 @@
 #include "devices/mem/port_device.h"
 
+#include "devices/mem/devmem_access.h"
+
 #include "devices/port/io_ports.h"
 #include "mm/errno.h"
 #include "mm/kernel_profile.h"
@@ -76,43 +78,15 @@ ssize_t write_port(file*, const char* buf, size_t count, loff_t* ppos) {
     return static_cast<ssize_t>(done);
 }
 
-// memory_lseek (mem, kmem, port): SEEK_SET and SEEK_CUR store the new position unless the
-// version's guard refuses it (-EOVERFLOW, f_pos unchanged); every other whence is -EINVAL.
-// Same rule as /dev/mem's copy (kernel-semantics.md §2.3).
-loff_t memory_lseek(file* f, loff_t offset, int whence) {
-    const PortRules& r = port_rules(current_kernel());
-    u64 pos = static_cast<u64>(offset);
-    switch (whence) {
-    case kSeekCur:
-        pos += static_cast<u64>(f->f_pos);
-        [[fallthrough]];
-    case kSeekSet:
-        if (r.lseek_refuses(pos))
-            return -EOVERFLOW;
-        f->f_pos = static_cast<loff_t>(pos);
-        return f->f_pos;
-    default:
-        return -EINVAL;
-    }
-}
-
-// open_port (= open_mem, drivers/char/mem.c): CAP_SYS_RAWIO or -EPERM; from 5.4 then
-// security_locked_down(LOCKDOWN_DEV_MEM), which both lockdown levels refuse with -EPERM.
-int open_port(inode*, file*) {
-    DeviceKernel& k = current_kernel();
-    if (!capable(CAP_SYS_RAWIO))
-        return -EPERM;
-    if (port_rules(k).lockdown_checked && k.config().lockdown != Lockdown::None)
-        return -EPERM;
-    return 0;
-}
+// memory_lseek and open_port (= open_mem) are /dev/mem's own functions (devmem_access.h): the
+// kernel gives port the same ones.
 
 const file_operations kPortFops = [] {
     file_operations f{};
     f.llseek = memory_lseek;
     f.read = read_port;
     f.write = write_port;
-    f.open = open_port;
+    f.open = open_mem;
     return f;
 }();
 
