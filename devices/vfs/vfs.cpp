@@ -152,15 +152,21 @@ long vfs_open(DeviceKernel& k, Task& task, std::string_view path, unsigned flags
     return 0;
 }
 
-// vfs_read (fs/read_write.c, every era): EBADF, EINVAL without a read method, access_ok, then
-// rw_verify_area and the MAX_RW_COUNT clamp; read_iter-only drivers go through new_sync_read.
-long vfs_read(OpenFile& of, VirtAddr buf, u64 count, loff_t* pos) {
+// vfs_read / vfs_write (fs/read_write.c, every era): EBADF without the mode, EINVAL without a
+// method, access_ok, then rw_verify_area and the MAX_RW_COUNT clamp; drivers with only
+// read_iter/write_iter go through new_sync_read/new_sync_write (one iovec, ki_pos copied back).
+namespace {
+
+enum class Direction { Read, Write };
+
+long vfs_rw(OpenFile& of, Direction dir, VirtAddr buf, u64 count, loff_t* pos) {
     file& f = of.f;
+    const bool rd = dir == Direction::Read;
     const VfsRules& r = vfs_rules(of.kernel());
     count &= r.word_mask();
-    if (!(f.f_mode & FMODE_READ))
+    if (!(f.f_mode & (rd ? FMODE_READ : FMODE_WRITE)))
         return -EBADF;
-    if (!(f.f_mode & FMODE_CAN_READ))
+    if (!(f.f_mode & (rd ? FMODE_CAN_READ : FMODE_CAN_WRITE)))
         return -EINVAL;
     UserAccess* u = user_of_current();
     if (u && !u->access_ok(buf, count))
@@ -168,38 +174,26 @@ long vfs_read(OpenFile& of, VirtAddr buf, u64 count, loff_t* pos) {
     if (long err = rw_verify_area(r, f, *pos, count))
         return err;
     count = std::min(count, r.max_rw_count());
-    if (f.f_op->read)
+    if (rd && f.f_op->read)
         return f.f_op->read(&f, user_ptr(buf), count, pos);
+    if (!rd && f.f_op->write)
+        return f.f_op->write(&f, user_ptr(buf), count, pos);
     iovec iov{user_ptr(buf), count};
-    iov_iter iter{0, 0, count, &iov, 1};
+    iov_iter iter{rd ? 0 : 1, 0, count, &iov, 1};
     kiocb kio{&f, *pos, 0};
-    long ret = f.f_op->read_iter(&kio, &iter);
+    long ret = rd ? f.f_op->read_iter(&kio, &iter) : f.f_op->write_iter(&kio, &iter);
     *pos = kio.ki_pos;
     return ret;
 }
 
+} // namespace
+
+long vfs_read(OpenFile& of, VirtAddr buf, u64 count, loff_t* pos) {
+    return vfs_rw(of, Direction::Read, buf, count, pos);
+}
+
 long vfs_write(OpenFile& of, VirtAddr buf, u64 count, loff_t* pos) {
-    file& f = of.f;
-    const VfsRules& r = vfs_rules(of.kernel());
-    count &= r.word_mask();
-    if (!(f.f_mode & FMODE_WRITE))
-        return -EBADF;
-    if (!(f.f_mode & FMODE_CAN_WRITE))
-        return -EINVAL;
-    UserAccess* u = user_of_current();
-    if (u && !u->access_ok(buf, count))
-        return -EFAULT;
-    if (long err = rw_verify_area(r, f, *pos, count))
-        return err;
-    count = std::min(count, r.max_rw_count());
-    if (f.f_op->write)
-        return f.f_op->write(&f, user_ptr(buf), count, pos);
-    iovec iov{user_ptr(buf), count};
-    iov_iter iter{1, 0, count, &iov, 1};
-    kiocb kio{&f, *pos, 0};
-    long ret = f.f_op->write_iter(&kio, &iter);
-    *pos = kio.ki_pos;
-    return ret;
+    return vfs_rw(of, Direction::Write, buf, count, pos);
 }
 
 // lseek / vfs_llseek: whence above SEEK_MAX never reaches the driver; a file without an llseek
