@@ -1,6 +1,7 @@
 #include "emu/device_layer.h"
 
 #include "devices/mem/mem_major.h"
+#include "devices/mem/oldmem_device.h"
 #include "devices/vfs/misc.h"
 #include "emu/boot_printk.h"
 #include "emu/machine.h"
@@ -33,6 +34,9 @@ ErrorOr<std::unique_ptr<DeviceLayer>> DeviceLayer::boot(Machine& m) {
             return make_error(ErrorKind::Internal, "chr_dev_init failed: errno {}", -err);
         if (int err = misc_init(*d->m_kernel); err < 0)
             return make_error(ErrorKind::Internal, "misc_init failed: errno {}", -err);
+        // A bad oldmem= image is a configuration error at boot, not a later -EIO.
+        if (std::string why = oldmem_image_error(*d->m_kernel); !why.empty())
+            return make_error(ErrorKind::InvalidConfig, "oldmem: {}", why);
     }
     printk_boot_messages(m, *d->m_kernel);
     register_procfs_files(m, d->m_procfs);

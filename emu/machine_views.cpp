@@ -12,7 +12,7 @@
 namespace kmemu {
 
 std::string_view proc_file_names() {
-    return "iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo, meminfo";
+    return "iomem, buddyinfo, zoneinfo, slabinfo, kallsyms, vmallocinfo, meminfo, devices";
 }
 
 ErrorOr<std::string> render_proc_file(Machine& m, std::string_view name) {
@@ -31,6 +31,8 @@ ErrorOr<std::string> render_proc_file(Machine& m, std::string_view name) {
         return render_vmallocinfo(m.vmap_space());
     if (name == "meminfo")
         return render_meminfo(m);
+    if (name == "devices")
+        return m.devices().chrdevs().render_proc_devices() + "\nBlock devices:\n";
     return make_error(ErrorKind::NotFound, "no /proc/{} (there are: {})", name, proc_file_names());
 }
 

@@ -132,11 +132,12 @@ TEST_CASE("oldmem reads the image at its physical offsets, zeros past its end", 
     CHECK(r.mem->bytes(kB, 64) == std::vector<u8>(64, 0));
 }
 
-TEST_CASE("oldmem: a missing image makes open EIO and says why", "[dev][oldmem]") {
-    Rig r = boot(crash_kernel(KernelVersion{3, 10, 0}, "/nonexistent/kmemu-oldmem.img"));
-    CHECK(r.proc->open("/dev/oldmem", oflag::kRdonly) == -EIO);
-    const std::string why = oldmem_image_error(r.machine->devices().kernel());
-    CHECK(why.find("oldmem=/nonexistent/kmemu-oldmem.img") != std::string::npos);
+TEST_CASE("oldmem: a missing image is a boot error naming the word", "[dev][oldmem]") {
+    auto m = Machine::boot(crash_kernel(KernelVersion{3, 10, 0}, "/nonexistent/kmemu-oldmem.img"));
+    REQUIRE(m.is_error());
+    CHECK(m.error().kind() == ErrorKind::InvalidConfig);
+    CHECK(m.error().message().find("oldmem: ") == 0);
+    CHECK(m.error().message().find("oldmem=/nonexistent/kmemu-oldmem.img") != std::string::npos);
 }
 
 TEST_CASE("open_oldmem needs CAP_SYS_RAWIO", "[dev][oldmem]") {
