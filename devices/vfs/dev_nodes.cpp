@@ -4,7 +4,8 @@
 
 namespace kmemu {
 
-int DeviceNodes::mknod(std::string_view path, umode_t mode, kdev_t dev, unsigned uid, unsigned gid) {
+int DeviceNodes::mknod(std::string_view path, umode_t mode, kdev_t dev, unsigned uid,
+                       unsigned gid) {
     if (path.size() < 2 || path[0] != '/' || path.back() == '/' || path.starts_with("/proc/") ||
         (mode & kS_IFMT) != kS_IFCHR)
         return -EINVAL;

@@ -105,7 +105,7 @@ class Process {
     std::vector<FileRef> m_fds;
     std::vector<bool> m_cloexec;
     u64 m_arena_next = 0, m_arena_end = 0; // malloc's current arena
-    VirtAddr m_llseek_result;               // lseek64's loff_t on the user stack
+    VirtAddr m_llseek_result;              // lseek64's loff_t on the user stack
 };
 
 } // namespace kmemu
