@@ -216,30 +216,43 @@ TEST_CASE("user fault: a VM_GROWSDOWN mapping grows down within RLIMIT_STACK", "
     CHECK(*mm->user_load<u8>(far).signal() == UserSignal{SIGSEGV, SEGV_MAPERR, far});
 }
 
-TEST_CASE("user fault: a VMA with vm_ops and no fault hook is SIGBUS; the hook maps a page",
+namespace {
+// A driver's ->fault that hands out one page at pgoff `want`.
+struct OnePageDriver {
+    page* drv = nullptr;
+    unsigned long want = 0;
+    unsigned calls = 0;
+};
+OnePageDriver g_one_page;
+vm_fault_t one_page_fault(struct vm_fault* vmf) {
+    ++g_one_page.calls;
+    if (vmf->pgoff != g_one_page.want)
+        return VM_FAULT_SIGBUS;
+    get_page(g_one_page.drv);
+    vmf->page = g_one_page.drv;
+    return 0;
+}
+} // namespace
+
+TEST_CASE("user fault: vm_ops without ->fault is SIGBUS (4.2+); ->fault maps the driver's page",
           "[user_fault]") {
     auto m = boot_machine(kX86_64_61);
     auto mm = make_mm(*m);
     const VirtAddr a = must_mmap(*mm, 2 * 4096, kRW);
     vm_area_struct* vma = mm->find_vma(a);
     REQUIRE(vma != nullptr);
-    static const int dummy = 0;
-    vma->vm_ops = reinterpret_cast<const vm_operations_struct*>(&dummy);
+    static const vm_operations_struct no_fault{};
+    vma->vm_ops = &no_fault;
     CHECK(*mm->user_load<u8>(a).signal() == UserSignal{SIGBUS, BUS_ADRERR, a});
-    // A hook that hands out one driver page: a read maps it read-only (private), a write COWs.
+    // ->fault hands out one driver page: a read maps it read-only (private), a write COWs.
     page* drv = m->page_allocator().alloc_page(GFP_KERNEL | __GFP_ZERO);
     REQUIRE(drv != nullptr);
     REQUIRE(m->phys_memory().write_u8(PhysAddr(page_to_pfn(drv).get() << 12), 0x5a) ==
             PhysStatus::Ok);
-    unsigned calls = 0;
-    mm->set_vm_ops_fault_hook([&](MmStruct&, VmFault& vmf) -> vm_fault_t {
-        ++calls;
-        if (vmf.pgoff != a.get() / 4096)
-            return VM_FAULT_SIGBUS;
-        get_page(drv);
-        vmf.page = drv;
-        return 0;
-    });
+    g_one_page = OnePageDriver{drv, a.get() / 4096, 0};
+    static const vm_operations_struct ops{.fault = one_page_fault};
+    vma->vm_ops = &ops;
+    unsigned& calls = g_one_page.calls;
     CHECK(mm->user_load<u8>(a).value() == 0x5a);
     CHECK(calls == 1);
     CHECK(page_count(drv) == 2);

@@ -107,6 +107,7 @@ struct file {
     unsigned int f_flags;
     loff_t f_pos;
     void* private_data;
+    void* f_kmemu_owner; // kmemu's: the OpenFile this file is part of (not a kernel field)
 };
 
 // One user buffer segment of a read_iter/write_iter call.

@@ -112,6 +112,17 @@ OpenFile::~OpenFile() {
     }
 }
 
+void OpenFile::get_mapping_ref() {
+    if (m_mapping_refs++ == 0)
+        m_pinned = shared_from_this();
+}
+
+void OpenFile::put_mapping_ref() {
+    if (m_mapping_refs == 0 || --m_mapping_refs != 0)
+        return;
+    std::shared_ptr<OpenFile> last = std::move(m_pinned); // may destroy *this on return
+}
+
 long vfs_open(DeviceKernel& k, Task& task, std::string_view path, unsigned flags, FileRef* out) {
     auto of = std::make_shared<OpenFile>(k, std::string(path));
     file& f = of->f;

@@ -17,9 +17,11 @@ namespace kmemu {
 
 // An open file description (struct file plus what keeps it valid). Shared by fds that refer to
 // it; the driver's release runs when the last reference goes (fput).
-class OpenFile {
+class OpenFile : public std::enable_shared_from_this<OpenFile> {
   public:
-    OpenFile(DeviceKernel& kernel, std::string path) : m_kernel(kernel), m_path(std::move(path)) {}
+    OpenFile(DeviceKernel& kernel, std::string path) : m_kernel(kernel), m_path(std::move(path)) {
+        f.f_kmemu_owner = this;
+    }
     ~OpenFile();
     OpenFile(const OpenFile&) = delete;
     OpenFile& operator=(const OpenFile&) = delete;
@@ -27,6 +29,14 @@ class OpenFile {
     struct file f {};
     [[nodiscard]] const std::string& path() const { return m_path; }
     [[nodiscard]] DeviceKernel& kernel() const { return m_kernel; }
+    // The OpenFile a struct file belongs to (nullptr for a file kmemu did not open).
+    [[nodiscard]] static OpenFile* of(struct file* f) {
+        return f ? static_cast<OpenFile*>(f->f_kmemu_owner) : nullptr;
+    }
+    // get_file / fput for mappings: while a VMA maps the file, it stays open (and its
+    // driver's release waits) even after every descriptor is closed.
+    void get_mapping_ref();
+    void put_mapping_ref();
 
   private:
     friend long vfs_open(DeviceKernel&, Task&, std::string_view, unsigned,
@@ -36,6 +46,8 @@ class OpenFile {
     struct inode m_proc_inode {}; // procfs files have no node in DeviceNodes
     std::string m_proc_text;
     bool m_opened = false; // the driver's open succeeded: release is owed
+    unsigned m_mapping_refs = 0;
+    std::shared_ptr<OpenFile> m_pinned; // set while m_mapping_refs > 0
 };
 using FileRef = std::shared_ptr<OpenFile>;
 

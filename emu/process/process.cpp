@@ -1,9 +1,20 @@
 #include "emu/process/process.h"
 
+#include "devices/vfs/vfs_mmap.h"
+#include "emu/kernel/kernel_scope.h"
 #include "emu/machine.h"
 #include "mm/errno.h"
 
 namespace kmemu {
+
+// Kernel code a syscall or a user fault runs (the VFS, drivers, their mmap and ->fault) finds
+// the machine both ways: the devices' DeviceKernelScope and emu's KernelScope.
+struct Process::InKernel {
+    explicit InKernel(Process& p)
+        : machine(p.m_machine), devices(p.m_machine.devices().kernel(), &p.m_task) {}
+    kernel::KernelScope machine;
+    DeviceKernelScope devices;
+};
 
 Process::Process(Machine& machine, int pid, ProcessOptions options) : m_machine(machine) {
     m_task.pid = pid;
@@ -16,6 +27,8 @@ Process::Process(Machine& machine, int pid, ProcessOptions options) : m_machine(
         if (auto mm = MmStruct::create(deps.value(), o))
             m_user_mm = mm.release_value();
     }
+    if (m_user_mm)
+        m_user_mm->set_file_refs(kVfsFileRefs);
     m_task.mm = m_user_mm.get();
     for (int fd = 0; fd < 3; ++fd)
         (void)open("/dev/null", fd == 0 ? oflag::kRdonly : oflag::kWronly);
@@ -23,9 +36,10 @@ Process::Process(Machine& machine, int pid, ProcessOptions options) : m_machine(
 
 Process::~Process() {
     // exit_files before exit_mm: releases run while the address space still exists.
-    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    const InKernel scope(*this);
     m_fds.clear();
     m_task.mm = nullptr;
+    m_user_mm.reset(); // exit_mmap: vm_ops->close and the mappings' file references
 }
 
 void Process::set_user_memory(std::unique_ptr<UserAccess> mm) {
@@ -51,7 +65,7 @@ long Process::with_file(int fd, Fn&& fn) {
     if (!f)
         return -EBADF;
     FileRef keep = m_fds[static_cast<size_t>(fd)]; // fdget: the file outlives a racing close
-    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    const InKernel scope(*this);
     return ret(fn(*keep));
 }
 
@@ -78,7 +92,7 @@ long Process::open(std::string_view path, unsigned flags) {
 long Process::close(int fd) {
     if (!file(fd))
         return -EBADF;
-    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    const InKernel scope(*this);
     m_fds[static_cast<size_t>(fd)].reset();
     return 0;
 }
@@ -151,6 +165,7 @@ long Process::llseek(int fd, u64 offset, VirtAddr result, int whence) {
 // privilege levels: its shortfall is a SIGSEGV.
 Process::UserAccessResult Process::user_read(VirtAddr va, std::span<u8> out) {
     if (!m_stand_in && m_user_mm) {
+        const InKernel scope(*this); // a fault may run a driver's ->fault
         UserBulkResult r = m_user_mm->user_read(va, out);
         if (r.ok())
             return {r.bytes_done, 0, {}};
@@ -166,6 +181,7 @@ Process::UserAccessResult Process::user_read(VirtAddr va, std::span<u8> out) {
 
 Process::UserAccessResult Process::user_write(VirtAddr va, std::span<const u8> in) {
     if (!m_stand_in && m_user_mm) {
+        const InKernel scope(*this);
         UserBulkResult r = m_user_mm->user_write(va, in);
         if (r.ok())
             return {r.bytes_done, 0, {}};
@@ -189,20 +205,25 @@ long Process::mmap(u64 addr, u64 length, int prot, int flags, int fd, u64 offset
         OpenFile* f = file(fd);
         if (!f)
             return -EBADF;
-        if (!f->f.f_op->mmap)
-            return -ENODEV;
-        return -ENODEV; // device mmaps: the mmap work
+        if (!m_user_mm)
+            return -ENOMEM;
+        FileRef keep = m_fds[static_cast<size_t>(fd)];
+        const InKernel scope(*this);
+        const unsigned long pgoff =
+            static_cast<unsigned long>(offset >> m_machine.layout().page_shift);
+        return ret(
+            static_cast<long>(vfs_mmap(*keep, *m_user_mm, addr, length, prot, flags, pgoff)));
     }
     if (!m_user_mm)
         return -ENOMEM;
-    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    const InKernel scope(*this);
     return ret(static_cast<long>(m_user_mm->mmap_anonymous(VirtAddr(addr), length, prot, flags)));
 }
 
 long Process::munmap(u64 addr, u64 length) {
     if (!m_user_mm)
         return -EINVAL;
-    DeviceKernelScope scope(m_machine.devices().kernel(), &m_task);
+    const InKernel scope(*this);
     return m_user_mm->munmap(VirtAddr(addr), length);
 }
 

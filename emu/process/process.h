@@ -77,9 +77,9 @@ class Process {
     };
     UserAccessResult user_read(VirtAddr va, std::span<u8> out);
     UserAccessResult user_write(VirtAddr va, std::span<const u8> in);
-    // mmap(2) / munmap(2): anonymous private memory (do_mmap's checks in order: an unaligned
-    // offset -EINVAL, a bad fd -EBADF, a file without an mmap method -ENODEV; device mmaps come
-    // with the mmap work).
+    // mmap(2) / munmap(2) (do_mmap's checks in order, kernel-semantics §4.5: an unaligned
+    // offset -EINVAL, a bad fd -EBADF, then the file's checks and its driver's mmap; anonymous
+    // memory is private only).
     long mmap(u64 addr, u64 length, int prot, int flags, int fd, u64 offset);
     long munmap(u64 addr, u64 length);
     // The C library's malloc, simplified: 16-byte aligned chunks carved from anonymous mmap
@@ -94,6 +94,7 @@ class Process {
     static constexpr int kSIGSEGV = 11;
 
   private:
+    struct InKernel;
     long ret(long kernel_value) const; // sign-extend from the word size
     template <typename Fn>
     long with_file(int fd, Fn&& fn);

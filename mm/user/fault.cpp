@@ -9,6 +9,12 @@
 
 namespace kmemu {
 
+namespace {
+// Internal to this file: do_anonymous_page called for a pre-4.2 VMA whose vm_ops lack ->fault
+// (any mapping type gets a private anonymous page then).
+constexpr unsigned kFaultAnonForVmOps = 1u << 31;
+} // namespace
+
 page* MmStruct::alloc_user_page(bool zeroed) {
     // alloc_zeroed_user_highpage_movable / alloc_page_vma(GFP_HIGHUSER_MOVABLE): highmem first
     // on 32-bit HIGHMEM machines.
@@ -78,7 +84,7 @@ vm_fault_t MmStruct::handle_mm_fault(vm_area_struct& vma, VirtAddr address, unsi
 
 vm_fault_t MmStruct::do_anonymous_page(vm_area_struct& vma, const PteSlot& slot, u64 addr,
                                        unsigned flags) {
-    if (vma.vm_flags & VM_SHARED)
+    if ((vma.vm_flags & VM_SHARED) && !(flags & kFaultAnonForVmOps))
         return VM_FAULT_SIGBUS; // a shared mapping without vm_ops
     // check_stack_guard_page: the lowest page of a stack is its guard; touching it grows the
     // stack by one page first (a stack VMA right below continues it instead).
@@ -164,19 +170,25 @@ vm_fault_t MmStruct::do_wp_page(vm_area_struct& vma, const PteSlot& slot, u64 ad
     return 0;
 }
 
-// do_fault for a VMA with vm_ops: ask the hook, then finish_fault (map the page; a private
-// write copies it first, do_cow_fault).
+// do_fault for a VMA with vm_ops: the driver's ->fault, then finish_fault (map the page; a
+// private write copies it first, do_cow_fault).
 vm_fault_t MmStruct::do_vm_ops_fault(vm_area_struct& vma, const PteSlot& slot, u64 addr,
                                      u64 real_address, unsigned flags) {
-    if (!m_vm_ops_hook)
-        return VM_FAULT_SIGBUS;
-    VmFault vmf;
+    if (vma.vm_ops->fault == nullptr) {
+        // 4.2+: SIGBUS. Before, handle_pte_fault gave such a VMA an anonymous page.
+        if (m_rules.vm_ops_without_fault_sigbus)
+            return VM_FAULT_SIGBUS;
+        return do_anonymous_page(vma, slot, addr, flags | kFaultAnonForVmOps);
+    }
+    struct vm_fault vmf {};
     vmf.vma = &vma;
     vmf.flags = flags;
+    vmf.gfp_mask = GFP_HIGHUSER_MOVABLE;
     vmf.pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> m_rules.page_shift);
-    vmf.address = VirtAddr(addr);
-    vmf.real_address = VirtAddr(real_address);
-    const vm_fault_t ret = m_vm_ops_hook(*this, vmf);
+    vmf.address = addr;
+    vmf.real_address = real_address;
+    vmf.virtual_address = reinterpret_cast<void*>(static_cast<std::uintptr_t>(addr));
+    const vm_fault_t ret = vma.vm_ops->fault(&vmf);
     if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY | VM_FAULT_DONE_COW))
         return ret;
     if (vmf.page == nullptr)

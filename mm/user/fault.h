@@ -1,9 +1,7 @@
-// The fault path's vocabulary: VM_FAULT_* results, FAULT_FLAG_* inputs (values as 4.19-6.1
-// include/linux/mm_types.h / mm.h, kernel-semantics §4.3) and the hook through which a VMA
-// with vm_ops gets its pages (the next issue's vm_operations_struct calls its ->fault there).
+// The fault path's vocabulary: VM_FAULT_* results and FAULT_FLAG_* inputs (values as 4.19-6.1
+// include/linux/mm_types.h / mm.h, kernel-semantics §4.3). struct vm_fault and
+// vm_operations_struct are in mm/user/vm_ops.h.
 #pragma once
-
-#include <functional>
 
 #include "mm/page.h"
 #include "mm/types.h"
@@ -36,25 +34,5 @@ inline constexpr unsigned FAULT_FLAG_TRIED = 0x20;
 inline constexpr unsigned FAULT_FLAG_USER = 0x40;
 inline constexpr unsigned FAULT_FLAG_REMOTE = 0x80;
 inline constexpr unsigned FAULT_FLAG_INSTRUCTION = 0x100;
-
-class MmStruct;
-
-// What ->fault is asked for (struct vm_fault's inputs) and where it answers (`page`).
-struct VmFault {
-    vm_area_struct* vma = nullptr;
-    unsigned flags = 0;      // FAULT_FLAG_*
-    unsigned long pgoff = 0; // vm_pgoff + (address - vm_start) / PAGE_SIZE
-    VirtAddr address;        // page aligned
-    VirtAddr real_address;   // the faulting address itself
-    // Out: a page with a reference the handler took (get_page); the fault path maps it (or,
-    // for a private write, copies it into a new anonymous page and drops the reference).
-    struct page* page = nullptr;
-};
-
-// The door for VMAs with vm_ops (do_fault). The hook either returns 0 with vmf.page set, or
-// VM_FAULT_NOPAGE after installing the PTE itself (MmStruct::install_pte), or an error bit
-// (VM_FAULT_SIGBUS, VM_FAULT_OOM, ...). Without a hook a fault in such a VMA is
-// VM_FAULT_SIGBUS ("vm_ops without ->fault", E2+).
-using VmOpsFaultHook = std::function<vm_fault_t(MmStruct& mm, VmFault& vmf)>;
 
 } // namespace kmemu

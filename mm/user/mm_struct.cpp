@@ -28,12 +28,14 @@ ErrorOr<std::unique_ptr<MmStruct>> MmStruct::create(const MmDeps& d, const MmOpt
 }
 
 MmStruct::~MmStruct() {
-    // exit_mmap: unmap_vmas (every page back), free_pgtables and pgd_free (UserPageTables).
+    // exit_mmap: unmap_vmas (every page back), then remove_vma for each (->close, fput),
+    // free_pgtables and pgd_free (UserPageTables).
     for (auto& [start, vma] : m_vmas)
         zap_range(*vma, vma->vm_start, vma->vm_end);
     if (m_mmu)
         m_mmu->flush_tlb_mm();
-    m_vmas.clear();
+    while (!m_vmas.empty())
+        free_vma(m_vmas.begin()->second.get());
     m_tables.reset();
     m_mmu.reset();
 }
@@ -140,14 +142,32 @@ void MmStruct::remove_vma(vm_area_struct* vma) {
     m_vmas.erase(vma->vm_start);
 }
 
+void MmStruct::free_vma(vm_area_struct* vma) {
+    if (vma->vm_ops != nullptr && vma->vm_ops->close != nullptr)
+        vma->vm_ops->close(vma);
+    drop_failed_vma(vma);
+}
+
+void MmStruct::drop_failed_vma(vm_area_struct* vma) {
+    file* f = vma->vm_file;
+    remove_vma(vma);
+    if (f != nullptr && m_file_refs.put != nullptr)
+        m_file_refs.put(f);
+}
+
 // __split_vma(new_below = 0): vma keeps [vm_start, addr); the new VMA [addr, vm_end) has
-// vm_pgoff advanced by the split distance.
+// vm_pgoff advanced by the split distance, holds the file too and gets ->open.
 vm_area_struct* MmStruct::split_vma(vm_area_struct* vma, u64 addr) {
     vm_area_struct upper = *vma;
     upper.vm_start = addr;
     upper.vm_pgoff += (addr - vma->vm_start) >> m_rules.page_shift;
     vma->vm_end = addr;
-    return insert_vma(upper);
+    vm_area_struct* made = insert_vma(upper);
+    if (made->vm_file != nullptr && m_file_refs.get != nullptr)
+        m_file_refs.get(made->vm_file);
+    if (made->vm_ops != nullptr && made->vm_ops->open != nullptr)
+        made->vm_ops->open(made);
+    return made;
 }
 
 bool MmStruct::flags_mergeable(unsigned long a, unsigned long b) const {

@@ -16,6 +16,7 @@
 // every page table and the pgd go back to the page allocator.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,7 @@
 #include "mm/user/user_pte.h"
 #include "mm/user/user_signal.h"
 #include "mm/user/vm_area.h"
+#include "mm/user/vm_ops.h"
 
 namespace kmemu {
 
@@ -60,6 +62,20 @@ struct MmOptions {
     bool cap_sys_rawio = false;    // mappings below mmap_min_addr allowed (cap_mmap_addr)
 };
 inline constexpr u64 kRlimInfinity = ~u64{0};
+
+// What do_mmap needs to know of the file it maps (the VFS fills it in, devices/vfs/vfs_mmap).
+struct MmapFile {
+    struct file* file = nullptr;
+    bool readable = false; // FMODE_READ
+    bool writable = false; // FMODE_WRITE
+    // file_mmap_size_max (4.17+): 0 = unlimited (FMODE_UNSIGNED_OFFSET files such as /dev/mem),
+    // else the largest byte offset a mapping may reach (ULONG_MAX for other char devices).
+    u64 max_size = 0;
+    // f_op->mmap (empty: the file has none, -ENODEV).
+    std::function<int(vm_area_struct& vma)> mmap;
+    // f_op->get_unmapped_area, when the file has one.
+    std::function<i64(u64 addr, u64 len, unsigned long pgoff, int flags)> get_unmapped_area;
+};
 
 class MmStruct final : public mm_struct, public UserAccess {
   public:
@@ -111,6 +127,13 @@ class MmStruct final : public mm_struct, public UserAccess {
     // MAP_ANONYMOUS: -EBADF (what mmap(fd = -1) gives). MAP_SHARED anonymous memory needs
     // shmem (a file of the VFS): -EINVAL here.
     [[nodiscard]] i64 mmap_anonymous(VirtAddr addr, u64 len, int prot, int flags);
+    // do_mmap + mmap_region for a file (kernel-semantics §4.5 steps 2-12): the address or
+    // -errno. The VMA exists (with vm_file held) while the file's mmap runs; if that fails,
+    // whatever it mapped is zapped and the VMA discarded without ->close.
+    [[nodiscard]] i64 mmap_file(VirtAddr addr, u64 len, int prot, int flags, unsigned long pgoff,
+                                const MmapFile& file);
+    // How VMAs hold their file (the VFS's get_file / fput).
+    void set_file_refs(FileRefOps ops) { m_file_refs = ops; }
     // do_munmap: 0, -EINVAL (unaligned addr, len 0, outside TASK_SIZE) or -ENOMEM (a split
     // that would exceed max_map_count).
     [[nodiscard]] int munmap(VirtAddr addr, u64 len);
@@ -122,10 +145,19 @@ class MmStruct final : public mm_struct, public UserAccess {
     // --- the fault path ---------------------------------------------------------------------
     // handle_mm_fault for an address inside `vma`: VM_FAULT_* bits (0 = resolved).
     [[nodiscard]] vm_fault_t handle_mm_fault(vm_area_struct& vma, VirtAddr address, unsigned flags);
-    void set_vm_ops_fault_hook(VmOpsFaultHook hook) { m_vm_ops_hook = std::move(hook); }
     // For fault handlers and remap helpers: install a PTE (with the arch's user bits) for
     // the page-aligned user address; -EBUSY when one is there, -ENOMEM without a table page.
     [[nodiscard]] int install_pte(VirtAddr address, u64 pte);
+
+    // --- what drivers call from mmap and ->fault (mm/user/remap.cpp) -----------------------
+    // remap_pfn_range (kernel-semantics §4.1): 0, -EINVAL, -ENOMEM, -EBUSY (a PTE already
+    // there: a kernel BUG, refused here).
+    [[nodiscard]] int remap_pfn_range(vm_area_struct& vma, u64 addr, Pfn pfn, u64 size,
+                                      pgprot_t prot);
+    // vm_insert_page (§4.2): 0, -EFAULT, -EINVAL, -ENOMEM, -EBUSY.
+    [[nodiscard]] int vm_insert_page(vm_area_struct& vma, u64 addr, page* p);
+    // vmf_insert_pfn: VM_FAULT_NOPAGE (also when a PTE is there), VM_FAULT_OOM, VM_FAULT_SIGBUS.
+    [[nodiscard]] vm_fault_t vmf_insert_pfn(vm_area_struct& vma, u64 addr, Pfn pfn);
 
     // --- user-mode accesses (the process's own loads and stores) ----------------------------
     template <mmu::MmuScalar T>
@@ -163,6 +195,9 @@ class MmStruct final : public mm_struct, public UserAccess {
     // VMA list (mm_struct.cpp).
     vm_area_struct* insert_vma(const vm_area_struct& v);
     void remove_vma(vm_area_struct* vma);
+    // remove_vma of munmap and exit: ->close, fput, then out of the list.
+    void free_vma(vm_area_struct* vma);
+    void drop_failed_vma(vm_area_struct* vma); // mmap_region's error path: no ->close
     vm_area_struct* split_vma(vm_area_struct* vma, u64 addr);
     vm_area_struct* vma_merge(vm_area_struct* prev, u64 addr, u64 end, unsigned long flags,
                               unsigned long pgoff);
@@ -179,6 +214,8 @@ class MmStruct final : public mm_struct, public UserAccess {
     void zap_range(const vm_area_struct& vma, u64 start, u64 end);
     int do_munmap(u64 start, u64 len);
     void populate(u64 start, u64 end);
+    [[nodiscard]] i64 mmap_checks(u64& addr, u64& len, int& flags, unsigned long pgoff,
+                                  const MmapFile* file);
 
     // fault.cpp
     vm_fault_t do_anonymous_page(vm_area_struct& vma, const PteSlot& slot, u64 address,
@@ -218,7 +255,7 @@ class MmStruct final : public mm_struct, public UserAccess {
     u64 m_file_rss = 0;
     unsigned long m_next_anon_vma = 1;
     std::unordered_set<u64> m_anon_pfns; // pages this mm allocated as anonymous (PageAnon)
-    VmOpsFaultHook m_vm_ops_hook;
+    FileRefOps m_file_refs;
 };
 
 } // namespace kmemu

@@ -4,6 +4,8 @@
 
 #include <sys/mman.h>
 
+#include "mm/user/vm_area.h"
+
 static_assert(PROT_NONE == 0 && PROT_READ == 1 && PROT_WRITE == 2 && PROT_EXEC == 4 &&
                   PROT_GROWSDOWN == 0x01000000 && PROT_GROWSUP == 0x02000000,
               "kmemu needs the Linux PROT_* values");
@@ -18,4 +20,11 @@ inline constexpr int KMEMU_PROT_SEM = 0x8;                 // PROT_SEM
 inline constexpr int KMEMU_MAP_TYPE = 0x0f;                // MAP_TYPE
 inline constexpr int KMEMU_MAP_SHARED_VALIDATE = 0x03;     // 4.15+
 inline constexpr int KMEMU_MAP_FIXED_NOREPLACE = 0x100000; // 4.17+
+inline constexpr int KMEMU_MAP_SYNC = 0x80000;             // 4.15+ (MAP_SHARED_VALIDATE only)
+
+// calc_vm_prot_bits (include/linux/mman.h).
+[[nodiscard]] inline unsigned long calc_vm_prot_bits(int prot) {
+    return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
+           ((prot & PROT_EXEC) ? VM_EXEC : 0);
+}
 } // namespace kmemu

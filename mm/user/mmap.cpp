@@ -7,16 +7,6 @@
 
 namespace kmemu {
 
-namespace {
-
-// calc_vm_prot_bits / calc_vm_flag_bits (include/linux/mman.h).
-unsigned long calc_vm_prot_bits(int prot) {
-    return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
-           ((prot & PROT_EXEC) ? VM_EXEC : 0);
-}
-
-} // namespace
-
 // --- get_unmapped_area ------------------------------------------------------------------------
 
 // Whether [addr, addr + len) overlaps no VMA, keeping stack_guard_gap below a VM_GROWSDOWN
@@ -149,7 +139,6 @@ bool MmStruct::enough_memory(u64 pages) const {
 }
 
 i64 MmStruct::mmap_anonymous(VirtAddr hint, u64 len, int prot, int flags) {
-    const u64 ps = page_size();
     if (!(flags & MAP_ANONYMOUS))
         return -EBADF; // a file mapping with fd -1
     switch (flags & KMEMU_MAP_TYPE) {
@@ -161,33 +150,9 @@ i64 MmStruct::mmap_anonymous(VirtAddr hint, u64 len, int prot, int flags) {
         // MAP_SHARED_VALIDATE (4.15+) is shared too; any other type is -EINVAL.
         return -EINVAL;
     }
-    // do_mmap (kernel-semantics §4.5).
-    if (len == 0)
-        return -EINVAL;
-    if ((flags & KMEMU_MAP_FIXED_NOREPLACE) && m_rules.map_fixed_noreplace)
-        flags |= MAP_FIXED;
     u64 addr = hint.get();
-    if (!(flags & MAP_FIXED)) {
-        // round_hint_to_min.
-        addr &= ~(ps - 1);
-        if (addr != 0 && addr < m_options.mmap_min_addr)
-            addr = align_up(m_options.mmap_min_addr, ps);
-    }
-    const u64 rounded = align_up(len, ps);
-    if (rounded < len || rounded == 0)
-        return -ENOMEM;
-    len = rounded;
-    if (m_vmas.size() > m_options.max_map_count)
-        return -ENOMEM;
-    const i64 got = get_unmapped_area(VirtAddr(addr), len, 0, flags);
-    if (got < 0)
-        return got;
-    addr = static_cast<u64>(got);
-    if ((flags & KMEMU_MAP_FIXED_NOREPLACE) && m_rules.map_fixed_noreplace) {
-        const vm_area_struct* v = find_vma(VirtAddr(addr));
-        if (v != nullptr && v->vm_start < addr + len)
-            return -EEXIST;
-    }
+    if (const i64 r = mmap_checks(addr, len, flags, 0, nullptr); r != 0)
+        return r;
 
     unsigned long vm_flags =
         calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
@@ -291,6 +256,16 @@ int MmStruct::do_munmap(u64 start, u64 len) {
     vm_area_struct* vma = find_vma(VirtAddr(start));
     if (vma == nullptr || vma->vm_start >= end)
         return 0;
+    // 4.16+ vm_ops->split / 5.x may_split: the driver may veto a split.
+    for (vm_area_struct* v : {vma, find_vma(VirtAddr(end - 1))}) {
+        const bool splits = v != nullptr && ((v->vm_start < start && start < v->vm_end) ||
+                                             (v->vm_start < end && end < v->vm_end));
+        if (splits && v->vm_ops != nullptr && v->vm_ops->may_split != nullptr) {
+            const u64 at = v->vm_start < start ? start : end;
+            if (const int err = v->vm_ops->may_split(v, at); err != 0)
+                return err;
+        }
+    }
     // A split inside one VMA needs a new one: refused at max_map_count.
     if (vma->vm_start < start && end < vma->vm_end && m_vmas.size() >= m_options.max_map_count)
         return -ENOMEM;
@@ -314,7 +289,7 @@ int MmStruct::do_munmap(u64 start, u64 len) {
     m_tables->free_pgtables(gone.front()->vm_start, gone.back()->vm_end, floor, ceiling);
     m_mmu->flush_tlb_range(VirtAddr(start), VirtAddr(end));
     for (vm_area_struct* v : gone)
-        remove_vma(v);
+        free_vma(v);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "mm/user/user_mm_rules.h"
 
 #include "mm/layout_arm.h"
+#include "mm/user/vm_area.h"
 
 namespace kmemu {
 
@@ -90,6 +91,22 @@ UserMmRules user_mm_rules_for(const Layout& l, const KernelProfile& p,
     r.arm_user_table_pxn = l.arch == Arch::Arm && v.at_least(3, 19, 0);
 
     // show_map_vma: "don't show pgoff of pure anon vmas" (2008, [unverified] 2.6.28).
+    // remap_pfn_range (S24/S32/S310/S419/S61 mm/memory.c; kernel-semantics §4.1). The 3.7
+    // boundary is the vm_flags cleanup that removed VM_RESERVED and VM_INSERTPAGE.
+    const bool vm_flags_37 = v.at_least(3, 7, 0);
+    r.remap_vm_flags = vm_flags_37 ? VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP
+                                   : VM_IO | VM_RESERVED | VM_PFNMAP;
+    constexpr unsigned long kVmPfnAtMmap = 0x40000000; // 2.6.29-3.6 include/linux/mm.h
+    r.remap_whole_vma_flag =
+        vm_flags_37 ? (x86 ? VM_PAT : 0) : (v.at_least(2, 6, 29) ? kVmPfnAtMmap : 0);
+    r.remap_whole_sets_pgoff_any = v.at_least(2, 6, 29) && !vm_flags_37;
+    r.remap_checks_alignment = v.at_least(5, 10, 0); // absent in S419, present in S510
+    r.remap_zaps_on_error = v.at_least(6, 1, 0);     // in the S61 stable tree (backport)
+    r.insert_page_vm_flag = vm_flags_37 ? VM_MIXEDMAP : VM_INSERTPAGE;
+    r.insert_page_rejects_slab = v.at_least(5, 8, 0);    // validate_page_before_insert [memory]
+    r.vm_ops_without_fault_sigbus = v.at_least(4, 2, 0); // 4.2 "avoid setting up anonymous
+                                                         // pages into file mapping"
+    r.file_mmap_ok = v.at_least(4, 17, 0); // "mmap: introduce sane default mmap limits"
     r.maps_anon_shows_pgoff = !v.at_least(2, 6, 28);
     // The stack guard page (2.6.36 "keep a guard page below a grow-down stack segment" until
     // 4.12's guard gap): present in the trees read for 2.6.32 (stable backport) and 3.6, gone

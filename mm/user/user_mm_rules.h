@@ -67,6 +67,26 @@ struct UserMmRules {
     // ARM classic: user PMDs (_PAGE_USER_TABLE) get PMD_PXNTABLE on CPUs with PXN (3.19+).
     bool arm_user_table_pxn = false;
 
+    // --- file mappings, remap_pfn_range, vm_insert_page (kernel-semantics §4.1-§4.3) ---
+    // Flags remap_pfn_range gives the VMA: VM_IO | VM_RESERVED | VM_PFNMAP up to 3.6,
+    // VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP from 3.7.
+    unsigned long remap_vm_flags = 0;
+    // The flag a whole-VMA remap adds: VM_PFN_AT_MMAP (0x40000000, 2.6.29-3.6, every arch), x86
+    // VM_PAT (VM_ARCH_1, 3.7+), else 0.
+    unsigned long remap_whole_vma_flag = 0;
+    // 2.6.29-3.6: a whole-VMA remap of any mapping sets vm_pgoff = pfn and only a partial COW
+    // remap is refused; otherwise (2.6.28-, 3.7+) only COW mappings are checked, and they
+    // must be remapped whole.
+    bool remap_whole_sets_pgoff_any = false;
+    bool remap_checks_alignment = false;   // 5.10+: an unaligned addr is -EINVAL (WARN)
+    bool remap_zaps_on_error = false;      // 6.1 (stable): a failed remap zaps what it mapped
+    unsigned long insert_page_vm_flag = 0; // vm_insert_page: VM_INSERTPAGE <= 3.6, VM_MIXEDMAP
+    bool insert_page_rejects_slab = false; // validate_page_before_insert refuses slab pages
+    // do_fault: a VMA whose vm_ops has no ->fault is SIGBUS from 4.2 (before: an anonymous page).
+    bool vm_ops_without_fault_sigbus = true;
+    // file_mmap_ok (4.17+): len/pgoff beyond the file's maximum size are -EOVERFLOW.
+    bool file_mmap_ok = false;
+
     // --- /proc/<pid>/maps ---
     bool maps_anon_shows_pgoff = false; // <= 2.6.27: anonymous VMAs print vm_pgoff << PAGE_SHIFT
     // The one-page stack guard inside a VM_GROWSDOWN VMA (check_stack_guard_page): touching

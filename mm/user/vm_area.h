@@ -13,8 +13,7 @@ namespace kmemu {
 
 // Opaque to the memory model: the VFS defines them (devices/), mm/ only carries pointers.
 struct file;
-// The next issue defines its members (open, close, fault, name, ...); a VMA with vm_ops set
-// takes the fault path's VmOpsFaultHook (mm/user/fault.h).
+// Defined in mm/user/vm_ops.h (open, close, fault, ...).
 struct vm_operations_struct;
 // The C view of an address space; MmStruct derives from it (MmStruct::from(vm_mm)).
 struct mm_struct {};
