@@ -11,6 +11,7 @@
 
 #include "devices/device_kernel.h"
 #include "devices/vfs/fs.h"
+#include "devices/vfs/procfs.h"
 #include "devices/vfs/vfs_rules.h"
 
 namespace kmemu {
@@ -35,7 +36,8 @@ class OpenFile {
     std::string m_path;
     struct inode m_proc_inode {}; // procfs files have no node in DeviceNodes
     std::string m_proc_text;
-    bool m_opened = false; // the driver's open succeeded: release is owed
+    std::unique_ptr<ProcBinaryFile> m_proc_binary; // binary procfs files (pagemap)
+    bool m_opened = false;                         // the driver's open succeeded: release is owed
 };
 using FileRef = std::shared_ptr<OpenFile>;
 
