@@ -6,6 +6,7 @@
 #include "emu/procfs_maps.h"
 #include "emu/procfs_meminfo.h"
 #include "emu/procfs_mm.h"
+#include "emu/procfs_pagemap.h"
 #include "emu/procfs_slabinfo.h"
 #include "emu/procfs_vmallocinfo.h"
 
@@ -43,6 +44,17 @@ void register_procfs_files(Machine& m, ProcFs& procfs) {
         if (!p || !p->mm())
             return std::nullopt;
         return render_proc_maps(*p->mm());
+    });
+    // /proc/PID/pagemap (S_IRUSR, owned by the task's euid as proc_pid_make_inode sets it;
+    // 2.6.25+): binary, with pagemap_read and mem_lseek.
+    procfs.add_pid_binary_entry("pagemap", 0400, [mp](const Task&, int pid) {
+        ProcFs::PidBinary out;
+        out.file = open_proc_pagemap(*mp, pid);
+        if (Process* p = mp->process(pid)) {
+            out.uid = p->cred().euid;
+            out.gid = p->cred().egid;
+        }
+        return out;
     });
     procfs.add("zoneinfo", 0400,
                [mp](const Task&) { return render_zoneinfo(mp->page_allocator()); });
