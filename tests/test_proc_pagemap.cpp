@@ -336,3 +336,19 @@ TEST_CASE("pagemap era switches: 3.9 / 3.10 / 3.11 / 4.0 / 4.1 / 4.2", "[procfs]
         CHECK(entries(p, 3, a, 1) == direct);
     }
 }
+
+TEST_CASE("pagemap of a process that exited: 0 bytes from 4.2, ESRCH before", "[procfs][pagemap]") {
+    for (const char* kernel : {"kernel=3.10", "kernel=6.1"}) {
+        INFO(kernel);
+        auto m = boot({"arch=x86_64", kernel});
+        Process& reader = m->spawn({"reader", Cred::root()});
+        const int pid = m->spawn({"target", Cred::root()}).pid();
+        REQUIRE(reader.open(fmt::format("/proc/{}/pagemap", pid), 0) == 3);
+        VirtAddr buf = reader.malloc(8);
+        CHECK(reader.pread64(3, buf, 8, 8 * 16) == 8);
+        m->exit_process(pid);
+        CHECK(reader.pread64(3, buf, 8, 8 * 16) ==
+              (std::string_view(kernel) == "kernel=6.1" ? 0 : -ESRCH));
+        CHECK(reader.open(fmt::format("/proc/{}/pagemap", pid), 0) == -ENOENT);
+    }
+}
