@@ -6,7 +6,9 @@
 #include "emu/procfs_maps.h"
 #include "emu/procfs_meminfo.h"
 #include "emu/procfs_mm.h"
+#include "emu/procfs_pagemap.h"
 #include "emu/procfs_slabinfo.h"
+#include "emu/procfs_smaps.h"
 #include "emu/procfs_vmallocinfo.h"
 
 namespace kmemu {
@@ -43,6 +45,24 @@ void register_procfs_files(Machine& m, ProcFs& procfs) {
         if (!p || !p->mm())
             return std::nullopt;
         return render_proc_maps(*p->mm());
+    });
+    // /proc/PID/smaps (S_IRUGO, show_smap; 2.6.14+), same access rule as maps.
+    procfs.add_pid_entry("smaps", 0444, [mp](const Task&, int pid) -> std::optional<std::string> {
+        Process* p = mp->process(pid);
+        if (!p || !p->mm() || !smaps_rules_for(p->mm()->rules()).exists)
+            return std::nullopt;
+        return render_proc_smaps(*p->mm());
+    });
+    // /proc/PID/pagemap (S_IRUSR, owned by the task's euid as proc_pid_make_inode sets it;
+    // 2.6.25+): binary, with pagemap_read and mem_lseek.
+    procfs.add_pid_binary_entry("pagemap", 0400, [mp](const Task&, int pid) {
+        ProcFs::PidBinary out;
+        out.file = open_proc_pagemap(*mp, pid);
+        if (Process* p = mp->process(pid)) {
+            out.uid = p->cred().euid;
+            out.gid = p->cred().egid;
+        }
+        return out;
     });
     procfs.add("zoneinfo", 0400,
                [mp](const Task&) { return render_zoneinfo(mp->page_allocator()); });

@@ -16,6 +16,10 @@ void ProcFs::add_pid_entry(std::string name, umode_t mode, PidGenerator gen) {
     m_pid_entries[std::move(name)] = PidEntry{mode, std::move(gen)};
 }
 
+void ProcFs::add_pid_binary_entry(std::string name, umode_t mode, PidBinaryLookup lookup) {
+    m_pid_binary_entries[std::move(name)] = PidBinaryEntry{mode, std::move(lookup)};
+}
+
 int ProcFs::render(std::string_view path, const Task& reader, Opened* out) const {
     constexpr std::string_view kRoot = "/proc/";
     if (!path.starts_with(kRoot))
@@ -26,7 +30,7 @@ int ProcFs::render(std::string_view path, const Task& reader, Opened* out) const
         auto it = m_entries.find(rest);
         if (it == m_entries.end())
             return -ENOENT;
-        *out = Opened{it->second.gen(reader), it->second.mode};
+        *out = Opened{it->second.gen(reader), it->second.mode, 0, 0, nullptr};
         return 0;
     }
     std::string_view who = rest.substr(0, slash), name = rest.substr(slash + 1);
@@ -38,13 +42,24 @@ int ProcFs::render(std::string_view path, const Task& reader, Opened* out) const
         if (ec != std::errc() || p != who.data() + who.size() || pid <= 0)
             return -ENOENT;
     }
+    if (auto bin = m_pid_binary_entries.find(name); bin != m_pid_binary_entries.end()) {
+        PidBinary got = bin->second.lookup(reader, pid);
+        if (!got.file)
+            return -ENOENT;
+        *out = Opened{};
+        out->mode = bin->second.mode;
+        out->uid = got.uid;
+        out->gid = got.gid;
+        out->binary = std::move(got.file);
+        return 0;
+    }
     auto it = m_pid_entries.find(name);
     if (it == m_pid_entries.end())
         return -ENOENT;
     auto text = it->second.gen(reader, pid);
     if (!text)
         return -ENOENT;
-    *out = Opened{std::move(*text), it->second.mode};
+    *out = Opened{std::move(*text), it->second.mode, 0, 0, nullptr};
     return 0;
 }
 
@@ -97,10 +112,33 @@ const file_operations kProcFops = [] {
     return f;
 }();
 
+ProcBinaryFile& binary_of(const file* f) {
+    return *static_cast<ProcBinaryFile*>(f->private_data);
+}
+
+ssize_t proc_binary_read(file* f, char* buf, size_t count, loff_t* ppos) {
+    return binary_of(f).read(*f, buf, count, ppos);
+}
+
+loff_t proc_binary_lseek(file* f, loff_t offset, int whence) {
+    return binary_of(f).llseek(*f, offset, whence);
+}
+
+const file_operations kProcBinaryFops = [] {
+    file_operations f{};
+    f.read = proc_binary_read;
+    f.llseek = proc_binary_lseek;
+    return f;
+}();
+
 } // namespace
 
 const file_operations* proc_file_fops() {
     return &kProcFops;
+}
+
+const file_operations* proc_binary_fops() {
+    return &kProcBinaryFops;
 }
 
 } // namespace kmemu

@@ -133,7 +133,10 @@ long vfs_open(DeviceKernel& k, Task& task, std::string_view path, unsigned flags
         if (int err = k.procfs().render(path, task, &opened))
             return err;
         of->m_proc_text = std::move(opened.text);
+        of->m_proc_binary = std::move(opened.binary);
         of->m_proc_inode.i_mode = static_cast<umode_t>(kS_IFREG | opened.mode);
+        of->m_proc_inode.i_uid = opened.uid;
+        of->m_proc_inode.i_gid = opened.gid;
         node = &of->m_proc_inode;
     } else {
         node = k.nodes().lookup(path);
@@ -147,7 +150,12 @@ long vfs_open(DeviceKernel& k, Task& task, std::string_view path, unsigned flags
     f.f_flags = flags & ~(oflag::kCreat | oflag::kExcl | oflag::kNoctty | oflag::kTrunc);
     f.f_mode = open_fmode(flags) | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
     DeviceKernelScope scope(k, &task);
-    if (proc) {
+    if (proc && of->m_proc_binary) {
+        f.f_op = proc_binary_fops();
+        f.private_data = of->m_proc_binary.get();
+        if (int err = of->m_proc_binary->open(task, f))
+            return err;
+    } else if (proc) {
         f.f_op = proc_file_fops();
         f.private_data = &of->m_proc_text;
     } else if (int err = chrdev_open(k, node, &f)) {

@@ -11,6 +11,7 @@
 
 #include "devices/device_kernel.h"
 #include "devices/vfs/fs.h"
+#include "devices/vfs/procfs.h"
 #include "devices/vfs/vfs_rules.h"
 
 namespace kmemu {
@@ -45,6 +46,7 @@ class OpenFile : public std::enable_shared_from_this<OpenFile> {
     std::string m_path;
     struct inode m_proc_inode {}; // procfs files have no node in DeviceNodes
     std::string m_proc_text;
+    std::unique_ptr<ProcBinaryFile> m_proc_binary; // binary procfs files (pagemap)
     bool m_opened = false; // the driver's open succeeded: release is owed
     unsigned m_mapping_refs = 0;
     std::shared_ptr<OpenFile> m_pinned; // set while m_mapping_refs > 0

@@ -184,6 +184,16 @@ class MmStruct final : public mm_struct, public UserAccess {
     [[nodiscard]] ErrorOr<std::optional<u64>> pte_at(VirtAddr va);
     // An inspection walk of va as a user read would do it (changes nothing).
     [[nodiscard]] ErrorOr<paging::WalkRecord> walk(VirtAddr va);
+    // vm_normal_page for inspections (/proc/PID/pagemap, smaps): the struct page behind a
+    // present pte of vma, or nullptr for the zero page, raw PFNs and frames without a struct
+    // page. Changes nothing.
+    [[nodiscard]] const page* normal_page(const vm_area_struct& vma, VirtAddr address, u64 pte) {
+        return vm_normal_page(vma, address.get(), pte);
+    }
+    // PageAnon: p is an anonymous page of this mm.
+    [[nodiscard]] bool page_anon(const page* p) const {
+        return p != nullptr && m_anon_pfns.contains(page_to_pfn(p).get());
+    }
     // MM_ANONPAGES / MM_FILEPAGES counters (rss).
     [[nodiscard]] u64 anon_rss() const { return m_anon_rss; }
     [[nodiscard]] u64 file_rss() const { return m_file_rss; }

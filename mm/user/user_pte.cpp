@@ -368,6 +368,12 @@ bool UserPteFormat::write(u64 pte) const {
     return false;
 }
 
+// pte_soft_dirty: x86_64 with CONFIG_MEM_SOFT_DIRTY (3.11+) has the bit; elsewhere it is 0
+// (the generic pte_soft_dirty stub).
+bool UserPteFormat::soft_dirty(u64 pte) const {
+    return m_kind == Kind::X86 && m_soft_dirty && (pte & kX86SoftDirty) != 0;
+}
+
 bool UserPteFormat::dirty(u64 pte) const {
     switch (m_kind) {
     case Kind::X86:

@@ -42,6 +42,7 @@ class UserPteFormat {
     [[nodiscard]] bool present(u64 pte) const; // pte_present (PROT_NONE ptes are present)
     [[nodiscard]] bool write(u64 pte) const;
     [[nodiscard]] bool dirty(u64 pte) const;
+    [[nodiscard]] bool soft_dirty(u64 pte) const; // pte_soft_dirty (x86_64 3.11+)
     [[nodiscard]] bool young(u64 pte) const;
     [[nodiscard]] bool special(u64 pte) const;
     [[nodiscard]] Pfn pfn(u64 pte) const;
