@@ -107,6 +107,7 @@ ErrorOr<std::unique_ptr<Machine>> Machine::boot(MachineConfig config) {
     m->m_vm_objects = TRY(VmObjects::attach(*m->m_vmap, *m->m_kmalloc, *m->m_pages, *m->m_phys,
                                             m->m_layout, *m->m_symbols));
     m->m_config = std::move(config);
+    m->m_modules = std::make_unique<ModuleList>(*m);
     m->m_devices = TRY(DeviceLayer::boot(*m));
     return m;
 }

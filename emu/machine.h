@@ -8,6 +8,7 @@
 #include <string>
 
 #include "emu/device_layer.h"
+#include "emu/module/module_list.h"
 #include "emu/process/process.h"
 #include "emu/virtual_clock.h"
 #include "mm/direct_map.h"
@@ -111,6 +112,10 @@ class Machine {
     void exit_process(int pid);
     static constexpr int kFirstPid = 100;
 
+    // The loaded modules (insmod / rmmod / /proc/modules).
+    [[nodiscard]] ModuleList& modules() { return *m_modules; }
+    [[nodiscard]] const ModuleList& modules() const { return *m_modules; }
+
   private:
     Machine() = default;
     MachineConfig m_config;
@@ -140,6 +145,8 @@ class Machine {
     std::unique_ptr<DeviceLayer> m_devices;
     std::map<int, std::unique_ptr<Process>> m_processes;
     int m_next_pid = kFirstPid;
+    // Only addresses and catalog pointers: no exit runs at teardown.
+    std::unique_ptr<ModuleList> m_modules;
 };
 
 } // namespace kmemu

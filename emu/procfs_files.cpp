@@ -13,6 +13,19 @@
 
 namespace kmemu {
 
+namespace {
+
+// Who reads an address-bearing file (kallsyms, modules), and the sysctls in force.
+KallsymsReader kallsyms_reader(const Machine& m, const Task& t) {
+    KallsymsReader r;
+    r.cap_syslog = t.cred.has_cap(CAP_SYSLOG);
+    r.creds_unchanged = t.cred.uid == t.cred.euid && t.cred.gid == t.cred.egid;
+    r.kptr_restrict = static_cast<int>(m.config().kptr_restrict.value_or(0));
+    return r;
+}
+
+} // namespace
+
 void register_procfs_files(Machine& m, ProcFs& procfs) {
     Machine* mp = &m;
     // r_show: CAP_SYS_ADMIN decides whether addresses are shown (rules per version).
@@ -20,11 +33,14 @@ void register_procfs_files(Machine& m, ProcFs& procfs) {
         return render_proc_iomem(mp->iomem(), t.cred.has_cap(CAP_SYS_ADMIN));
     });
     procfs.add("kallsyms", 0444, [mp](const Task& t) {
-        KallsymsReader r;
-        r.cap_syslog = t.cred.has_cap(CAP_SYSLOG);
-        r.creds_unchanged = t.cred.uid == t.cred.euid && t.cred.gid == t.cred.egid;
-        r.kptr_restrict = static_cast<int>(mp->config().kptr_restrict.value_or(0));
-        return render_kallsyms(mp->symbols(), mp->profile().kernel_image, r);
+        return render_kallsyms(mp->symbols(), mp->profile().kernel_image, kallsyms_reader(*mp, t));
+    });
+    // proc_create("modules", 0, ...): S_IRUGO. The core address follows the kallsyms rule of
+    // the version: " 0x%p" up to 2.6.37, %pK from 2.6.38, kallsyms_show_value() from 4.15
+    // (m_show / modules_open).
+    procfs.add("modules", 0444, [mp](const Task& t) {
+        return mp->modules().render_proc_modules(
+            kallsyms_shows_addresses(mp->profile().kernel_image, kallsyms_reader(*mp, t)));
     });
     procfs.add("meminfo", 0444, [mp](const Task&) { return render_meminfo(*mp); });
     procfs.add("devices", 0444, [mp](const Task&) {

@@ -8,6 +8,7 @@
 #include "emu/scenario/hexdump.h"
 #include "emu/scenario/interpreter.h"
 #include "emu/scenario/registry.h"
+#include "emu/scenario/strerror.h"
 #include "emu/svg/walk_svg.h"
 #include "mm/errno.h"
 
@@ -15,40 +16,9 @@ namespace kmemu::scenario {
 
 namespace {
 
-// strerror's text for the errnos devices return, as cat and hexdump print them.
+// strerror's text for a negative errno, as cat and hexdump print it.
 std::string_view error_text(long err) {
-    switch (-err) {
-    case EPERM:
-        return "Operation not permitted";
-    case ENOENT:
-        return "No such file or directory";
-    case EIO:
-        return "Input/output error";
-    case ENXIO:
-        return "No such device or address";
-    case EBADF:
-        return "Bad file descriptor";
-    case EAGAIN:
-        return "Resource temporarily unavailable";
-    case ENOMEM:
-        return "Cannot allocate memory";
-    case EACCES:
-        return "Permission denied";
-    case EFAULT:
-        return "Bad address";
-    case EINVAL:
-        return "Invalid argument";
-    case ENOSPC:
-        return "No space left on device";
-    case ESPIPE:
-        return "Illegal seek";
-    case EPIPE:
-        return "Broken pipe";
-    case EOVERFLOW:
-        return "Value too large for defined data type";
-    default:
-        return "Unknown error";
-    }
+    return strerror_text(-err);
 }
 
 // Reads up to `limit` bytes of an open file into the observer's buffer: the bytes, or the

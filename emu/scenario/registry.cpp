@@ -59,6 +59,7 @@ const Registry& standard_registry() {
         register_machine_commands(r);
         register_kernel_functions(r);
         register_process_functions(r);
+        register_module_commands(r);
         register_layout_constants(r);
         register_uapi_constants(r);
         return r;

@@ -92,5 +92,6 @@ void register_machine_commands(Registry& r); // machine_commands.cpp: cat, ptdum
 void register_kernel_functions(Registry& r); // kernel_functions.cpp: vmalloc, kmalloc, ...
 void register_process_functions(Registry& r); // process_functions.cpp: syscalls, malloc
 void register_planned_names(Registry& r);     // builtins.cpp: names later parts implement
+void register_module_commands(Registry& r);   // module_commands.cpp: insmod, rmmod, lsmod
 
 } // namespace kmemu::scenario
