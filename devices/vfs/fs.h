@@ -133,20 +133,21 @@ struct kiocb {
     int ki_flags;
 };
 
+// Members default to NULL / 0 so a driver names only the methods it has (`.mmap = f`).
 struct file_operations {
-    struct module* owner;
-    unsigned int fop_flags;
-    loff_t (*llseek)(struct file*, loff_t, int);
-    ssize_t (*read)(struct file*, char* /* __user */, size_t, loff_t*);
-    ssize_t (*write)(struct file*, const char* /* __user */, size_t, loff_t*);
-    ssize_t (*read_iter)(struct kiocb*, struct iov_iter*);
-    ssize_t (*write_iter)(struct kiocb*, struct iov_iter*);
-    long (*unlocked_ioctl)(struct file*, unsigned int, unsigned long);
-    int (*mmap)(struct file*, struct vm_area_struct*);
-    int (*open)(struct inode*, struct file*);
-    int (*release)(struct inode*, struct file*);
+    struct module* owner = nullptr;
+    unsigned int fop_flags = 0;
+    loff_t (*llseek)(struct file*, loff_t, int) = nullptr;
+    ssize_t (*read)(struct file*, char* /* __user */, size_t, loff_t*) = nullptr;
+    ssize_t (*write)(struct file*, const char* /* __user */, size_t, loff_t*) = nullptr;
+    ssize_t (*read_iter)(struct kiocb*, struct iov_iter*) = nullptr;
+    ssize_t (*write_iter)(struct kiocb*, struct iov_iter*) = nullptr;
+    long (*unlocked_ioctl)(struct file*, unsigned int, unsigned long) = nullptr;
+    int (*mmap)(struct file*, struct vm_area_struct*) = nullptr;
+    int (*open)(struct inode*, struct file*) = nullptr;
+    int (*release)(struct inode*, struct file*) = nullptr;
     unsigned long (*get_unmapped_area)(struct file*, unsigned long, unsigned long, unsigned long,
-                                       unsigned long);
+                                       unsigned long) = nullptr;
 };
 
 struct cdev {

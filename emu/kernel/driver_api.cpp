@@ -7,6 +7,7 @@
 #include "devices/printk/vsprintf.h"
 #include "emu/machine.h"
 #include "mm/uaccess.h"
+#include "mm/user/mm_struct.h"
 
 namespace kmemu::kernel {
 
@@ -30,6 +31,30 @@ UserAccess* current_mm() {
 
 u64 page_size() {
     return mach().layout().page_size();
+}
+unsigned page_shift() {
+    return mach().layout().page_shift;
+}
+
+// The address space a VMA belongs to (NULL vm_mm: a VMA kmemu did not make).
+namespace {
+MmStruct* mm_of(vm_area_struct* vma) {
+    return vma ? MmStruct::from(vma->vm_mm) : nullptr;
+}
+} // namespace
+
+int remap_pfn_range(vm_area_struct* vma, unsigned long addr, unsigned long pfn, unsigned long size,
+                    pgprot_t prot) {
+    MmStruct* mm = mm_of(vma);
+    return mm ? mm->remap_pfn_range(*vma, addr, Pfn(pfn), size, prot) : -EINVAL;
+}
+int vm_insert_page(vm_area_struct* vma, unsigned long addr, page* p) {
+    MmStruct* mm = mm_of(vma);
+    return mm ? mm->vm_insert_page(*vma, addr, p) : -EFAULT;
+}
+vm_fault_t vmf_insert_pfn(vm_area_struct* vma, unsigned long addr, unsigned long pfn) {
+    MmStruct* mm = mm_of(vma);
+    return mm ? mm->vmf_insert_pfn(*vma, addr, Pfn(pfn)) : VM_FAULT_SIGBUS;
 }
 
 kptr<void> kmalloc(size_t size, gfp_t flags) {

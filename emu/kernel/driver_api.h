@@ -32,6 +32,7 @@
 #include "mm/errno.h"
 #include "mm/gfp.h"
 #include "mm/page.h"
+#include "mm/user/vm_ops.h"
 
 // Log levels in the 3.6+ spelling (KERN_SOH and a digit). printk below rewrites a leading one
 // to the machine's own token ("<6>" before 3.6), so one driver source serves every version.
@@ -81,8 +82,9 @@ using kmemu::PageReserved;
 using kmemu::put_page;
 using kmemu::SetPageReserved;
 
-// The current machine's PAGE_SIZE (a run-time value: kmemu machines differ).
+// The current machine's PAGE_SIZE and PAGE_SHIFT (run-time values: kmemu machines differ).
 [[nodiscard]] u64 page_size();
+[[nodiscard]] unsigned page_shift();
 
 // --- kmalloc family (mm/slab): direct-map addresses, NULL on failure ----------------------------
 [[nodiscard]] kptr<void> kmalloc(size_t size, gfp_t flags);
@@ -161,6 +163,30 @@ void misc_deregister(struct miscdevice* misc);
                                            unsigned long n);
 [[nodiscard]] unsigned long copy_from_user(void* to /* host */, const void* from /* __user */,
                                            unsigned long n);
+
+// --- mapping memory into a user VMA (mm/user/remap.cpp; kernel-semantics §4.1-§4.3) ------------
+// A driver's mmap(file, vma) calls these; vma->vm_mm is the mapping process's address space.
+using kmemu::pgprot_t;
+using kmemu::vm_area_struct;
+using kmemu::VM_DONTDUMP;
+using kmemu::VM_DONTEXPAND;
+using kmemu::vm_fault;
+using kmemu::VM_FAULT_NOPAGE;
+using kmemu::VM_FAULT_OOM;
+using kmemu::VM_FAULT_SIGBUS;
+using kmemu::vm_fault_t;
+using kmemu::vm_flags_clear;
+using kmemu::vm_flags_set;
+using kmemu::VM_IO;
+using kmemu::vm_operations_struct;
+using kmemu::VM_PFNMAP;
+using kmemu::VM_SHARED;
+using kmemu::VM_WRITE;
+// remap_pfn_range: 0 or -EINVAL / -ENOMEM / -EBUSY (its rules per version in mm_struct.h).
+[[nodiscard]] int remap_pfn_range(vm_area_struct* vma, unsigned long addr, unsigned long pfn,
+                                  unsigned long size, pgprot_t prot);
+[[nodiscard]] int vm_insert_page(vm_area_struct* vma, unsigned long addr, page* p);
+[[nodiscard]] vm_fault_t vmf_insert_pfn(vm_area_struct* vma, unsigned long addr, unsigned long pfn);
 
 // --- string.h on kernel memory (kptr.h's helpers under the C names)
 // -----------------------------------

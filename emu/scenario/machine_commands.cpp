@@ -10,6 +10,7 @@
 #include "emu/scenario/registry.h"
 #include "emu/scenario/strerror.h"
 #include "emu/svg/walk_svg.h"
+#include "emu/walk_view.h"
 #include "mm/errno.h"
 
 namespace kmemu::scenario {
@@ -41,12 +42,22 @@ long read_all(Process& p, int fd, VirtAddr buf, u64 chunk, u64 limit, std::strin
 constexpr u64 kCatLimit = 1 * MiB; // cat of a device without an end stops here
 
 // cat PATH: the file as root reads it through open/read (procfs files, devices).
+// In a process block /proc/self/... names the block's process (the program looking at itself),
+// not the reader cat would be on a shell.
+std::string resolve_proc_self(Interpreter& in, const std::string& path) {
+    constexpr std::string_view kSelf = "/proc/self/";
+    ScriptProcess* sp = in.current_process();
+    if (!path.starts_with(kSelf) || !sp || !sp->proc)
+        return path;
+    return fmt::format("/proc/{}/{}", sp->proc->pid(), path.substr(kSelf.size()));
+}
+
 ErrorOr<void> cmd_cat(Interpreter& in, std::span<const Value> a) {
     if (!in.machine())
         return in.no_machine("cat");
     if (!a[0].is_bytes())
         return make_error(ErrorKind::Parse, "cat needs a path, not {}", type_name(a[0]));
-    const std::string& path = a[0].bytes;
+    const std::string path = resolve_proc_self(in, a[0].bytes);
     Process* p = in.observer();
     long fd = p->open(path, 0);
     if (fd < 0) {
@@ -72,7 +83,7 @@ ErrorOr<void> cmd_hexdump(Interpreter& in, std::span<const Value> a) {
         return in.no_machine("hexdump");
     if (!a[0].is_bytes() || !a[1].is_int() || !a[2].is_int())
         return make_error(ErrorKind::Parse, "hexdump needs PATH OFFSET LEN");
-    const std::string& path = a[0].bytes;
+    const std::string path = resolve_proc_self(in, a[0].bytes);
     const u64 offset = a[1].bits, len = a[2].bits;
     if (len > kCatLimit)
         return make_error(ErrorKind::Parse, "hexdump of {} bytes is too long (at most {})", len,
@@ -152,6 +163,14 @@ ErrorOr<void> cmd_walk(Interpreter& in, std::span<const Value> a) {
                                     VirtAddr(a[0].bits), {}, paging::WalkMode::Inspection));
         TRY(write_text_file(a[2].bytes, render_walk_svg(kpt.format(), rec, kpt.mmu())));
         in.write(fmt::format("wrote {}\n", a[2].bytes));
+        return {};
+    }
+    // In a process block a user address walks the process's own page tables.
+    ScriptProcess* sp = in.current_process();
+    if (sp && sp->proc && sp->proc->mm() && a[0].bits < sp->proc->mm()->task_size()) {
+        MmStruct& mm = *sp->proc->mm();
+        auto rec = TRY(mm.walk(VirtAddr(a[0].bits)));
+        in.write(render_walk_text(mm.page_tables().format(), rec, mm.page_tables().mmu_state()));
         return {};
     }
     in.write(TRY(render_kernel_walk(*in.machine(), VirtAddr(a[0].bits))));

@@ -155,19 +155,35 @@ void MmStruct::drop_failed_vma(vm_area_struct* vma) {
         m_file_refs.put(f);
 }
 
-// __split_vma(new_below = 0): vma keeps [vm_start, addr); the new VMA [addr, vm_end) has
-// vm_pgoff advanced by the split distance, holds the file too and gets ->open.
-vm_area_struct* MmStruct::split_vma(vm_area_struct* vma, u64 addr) {
-    vm_area_struct upper = *vma;
-    upper.vm_start = addr;
-    upper.vm_pgoff += (addr - vma->vm_start) >> m_rules.page_shift;
-    vma->vm_end = addr;
-    vm_area_struct* made = insert_vma(upper);
+// __split_vma: the new VMA is a copy holding the file too and gets ->open. NewBelow::No: the
+// new VMA is the upper piece [addr, vm_end), its vm_pgoff advanced by the split distance.
+// NewBelow::Yes: the new VMA is the lower piece [vm_start, addr) and the original moves up.
+// Either way the piece starting at addr is returned.
+vm_area_struct* MmStruct::split_vma(vm_area_struct* vma, u64 addr, NewBelow below) {
+    const unsigned long delta = (addr - vma->vm_start) >> m_rules.page_shift;
+    vm_area_struct copy = *vma;
+    vm_area_struct* made = nullptr;
+    vm_area_struct* upper = nullptr;
+    if (below == NewBelow::No) {
+        copy.vm_start = addr;
+        copy.vm_pgoff += delta;
+        vma->vm_end = addr;
+        made = upper = insert_vma(copy);
+    } else {
+        copy.vm_end = addr;
+        auto node = m_vmas.extract(vma->vm_start);
+        node.key() = addr;
+        vma->vm_start = addr;
+        vma->vm_pgoff += delta;
+        m_vmas.insert(std::move(node));
+        made = insert_vma(copy);
+        upper = vma;
+    }
     if (made->vm_file != nullptr && m_file_refs.get != nullptr)
         m_file_refs.get(made->vm_file);
     if (made->vm_ops != nullptr && made->vm_ops->open != nullptr)
         made->vm_ops->open(made);
-    return made;
+    return upper;
 }
 
 bool MmStruct::flags_mergeable(unsigned long a, unsigned long b) const {

@@ -208,7 +208,8 @@ class MmStruct final : public mm_struct, public UserAccess {
     // remove_vma of munmap and exit: ->close, fput, then out of the list.
     void free_vma(vm_area_struct* vma);
     void drop_failed_vma(vm_area_struct* vma); // mmap_region's error path: no ->close
-    vm_area_struct* split_vma(vm_area_struct* vma, u64 addr);
+    enum class NewBelow : bool { No, Yes };
+    vm_area_struct* split_vma(vm_area_struct* vma, u64 addr, NewBelow below);
     vm_area_struct* vma_merge(vm_area_struct* prev, u64 addr, u64 end, unsigned long flags,
                               unsigned long pgoff);
     vm_area_struct* merge_neighbours(vm_area_struct* vma);

@@ -269,11 +269,16 @@ int MmStruct::do_munmap(u64 start, u64 len) {
     // A split inside one VMA needs a new one: refused at max_map_count.
     if (vma->vm_start < start && end < vma->vm_end && m_vmas.size() >= m_options.max_map_count)
         return -ENOMEM;
+    // do_munmap splits at start with the new VMA above, at end with the new VMA below (the
+    // piece that goes), as every version does.
     if (vma->vm_start < start)
-        vma = split_vma(vma, start);
+        vma = split_vma(vma, start, NewBelow::No);
     vm_area_struct* last = find_vma(VirtAddr(end - 1));
-    if (last != nullptr && last->vm_start < end && end < last->vm_end)
-        (void)split_vma(last, end);
+    if (last != nullptr && last->vm_start < end && end < last->vm_end) {
+        (void)split_vma(last, end, NewBelow::Yes);
+        if (last == vma)
+            vma = find_vma(VirtAddr(start)); // the lower piece is a new VMA
+    }
     // Unmap, free the page tables that are now empty, and remove the VMAs.
     std::vector<vm_area_struct*> gone;
     for (vm_area_struct* v = vma; v != nullptr && v->vm_start < end; v = v->vm_next)
@@ -347,10 +352,11 @@ int MmStruct::mprotect(VirtAddr addr, u64 len, int prot) {
             newflags |= VM_ACCOUNT;
         }
         if (newflags != vma->vm_flags) {
+            // mprotect_fixup: the VMA being changed keeps its struct (new pieces around it).
             if (vma->vm_start < at)
-                vma = split_vma(vma, at);
+                vma = split_vma(vma, at, NewBelow::Yes);
             if (piece_end < vma->vm_end)
-                (void)split_vma(vma, piece_end);
+                (void)split_vma(vma, piece_end, NewBelow::No);
             vma->vm_flags = newflags;
             vma->vm_page_prot = m_ptes.vm_get_page_prot(newflags);
             // change_pte_range: pte_modify every present PTE (private protections are never
