@@ -209,11 +209,12 @@ TEST_CASE("driver api: misc_register and register_chrdev on the current machine"
     miscdevice dup{63, "kmtest2", &kFops, 0};
     CHECK(misc_register(&dup) == -EBUSY);
     misc_deregister(&misc);
-    // The minor is free again. (devices/vfs/misc.cpp keeps the /dev/kmtest node after
-    // misc_deregister, so a new device takes another name here.)
-    miscdevice again{MISC_DYNAMIC_MINOR, "kmtest2", &kFops, 0};
+    // The minor is free again and devtmpfs removed the node with the device.
+    CHECK(m->devices().nodes().lookup("/dev/kmtest") == nullptr);
+    miscdevice again{MISC_DYNAMIC_MINOR, "kmtest", &kFops, 0};
     CHECK(misc_register(&again) == 0);
     CHECK(again.minor == 63);
+    CHECK(m->devices().nodes().lookup("/dev/kmtest") != nullptr);
     misc_deregister(&again);
 
     const int major = register_chrdev(0, "kmchr", &kFops);

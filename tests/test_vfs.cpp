@@ -201,5 +201,9 @@ TEST_CASE("misc_register: dynamic minors from 63 down, the node, open through ma
     CHECK(lab_opens == 1);
     CHECK(p.read(3, VirtAddr(0x10000), 100) == 7);
     misc_deregister(k, &a);
+    // devtmpfs deleted the node with the device; a node made by hand finds no driver.
+    CHECK(p.open("/dev/lab", oflag::kRdonly) == -ENOENT);
+    REQUIRE(k.nodes().mknod("/dev/lab", static_cast<umode_t>(kS_IFCHR | 0666),
+                            MKDEV(MISC_MAJOR, static_cast<unsigned>(a.minor))) == 0);
     CHECK(p.open("/dev/lab", oflag::kRdonly) == -ENODEV);
 }

@@ -33,4 +33,13 @@ std::vector<std::string> DeviceNodes::paths() const {
     return out;
 }
 
+int DeviceNodes::remove(std::string_view path) {
+    auto it = m_nodes.find(path);
+    if (it == m_nodes.end())
+        return -ENOENT;
+    m_removed.push_back(std::move(it->second));
+    m_nodes.erase(it);
+    return 0;
+}
+
 } // namespace kmemu

@@ -74,8 +74,11 @@ int misc_register(DeviceKernel& k, miscdevice* misc) {
 void misc_deregister(DeviceKernel& k, miscdevice* misc) {
     auto& st = k.state<MiscState>();
     auto it = st.devices.find(misc->minor);
-    if (it != st.devices.end() && it->second == misc)
+    if (it != st.devices.end() && it->second == misc) {
         st.devices.erase(it);
+        // device_destroy: devtmpfs deletes /dev/NAME with the device.
+        (void)k.nodes().remove(fmt::format("/dev/{}", misc->name));
+    }
 }
 
 } // namespace kmemu

@@ -47,7 +47,7 @@ class OpenFile : public std::enable_shared_from_this<OpenFile> {
     struct inode m_proc_inode {}; // procfs files have no node in DeviceNodes
     std::string m_proc_text;
     std::unique_ptr<ProcBinaryFile> m_proc_binary; // binary procfs files (pagemap)
-    bool m_opened = false; // the driver's open succeeded: release is owed
+    bool m_opened = false;                         // the driver's open succeeded: release is owed
     unsigned m_mapping_refs = 0;
     std::shared_ptr<OpenFile> m_pinned; // set while m_mapping_refs > 0
 };
