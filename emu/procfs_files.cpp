@@ -1,4 +1,6 @@
 // The procfs entries of a machine, each rendered for the task that opens it.
+#include "devices/mem/zero_mmap.h"
+#include "devices/vfs/vfs.h"
 #include "emu/device_layer.h"
 #include "emu/machine.h"
 #include "emu/procfs_iomem.h"
@@ -10,6 +12,7 @@
 #include "emu/procfs_slabinfo.h"
 #include "emu/procfs_smaps.h"
 #include "emu/procfs_vmallocinfo.h"
+#include "mm/shmem/shmem.h"
 
 namespace kmemu {
 
@@ -22,6 +25,35 @@ KallsymsReader kallsyms_reader(const Machine& m, const Task& t) {
     r.creds_unchanged = t.cred.uid == t.cred.euid && t.cred.gid == t.cred.egid;
     r.kptr_restrict = static_cast<int>(m.config().kptr_restrict.value_or(0));
     return r;
+}
+
+// The maps/smaps names of file-backed VMAs: a /dev node opened through the VFS shows its path,
+// the devtmpfs superblock's device and the node's inode. kmemu gives devtmpfs the anonymous
+// device 00:06 in every version (kernel-semantics §5.1 "e.g. 00:06", as a 6.1 machine shows
+// it; the number is set by mount order, not by the version) and the inode numbers DeviceNodes
+// assigns (1025 upwards, in devtmpfs creation order).
+MapsSources maps_sources() {
+    MapsSources s;
+    s.file = [](const vm_area_struct& vma) -> std::optional<MapsFileInfo> {
+        MapsFileInfo info;
+        if (const ShmemObject* shm = shmem_object_of(vma)) {
+            // shmem_zero_setup's unlinked file on the internal shmem mount.
+            info.path = "/" + shm->name + " (deleted)";
+            info.dev_major = kShmemDevMajor;
+            info.dev_minor = kShmemDevMinor;
+            info.inode = shm->ino;
+            return info;
+        }
+        const OpenFile* of = OpenFile::of(vma.vm_file);
+        if (of == nullptr)
+            return std::nullopt;
+        info.path = of->path();
+        info.dev_major = 0;
+        info.dev_minor = 6;
+        info.inode = of->f.f_inode ? of->f.f_inode->i_ino : 0;
+        return info;
+    };
+    return s;
 }
 
 } // namespace
@@ -60,14 +92,14 @@ void register_procfs_files(Machine& m, ProcFs& procfs) {
         Process* p = mp->process(pid);
         if (!p || !p->mm())
             return std::nullopt;
-        return render_proc_maps(*p->mm());
+        return render_proc_maps(*p->mm(), maps_sources());
     });
     // /proc/PID/smaps (S_IRUGO, show_smap; 2.6.14+), same access rule as maps.
     procfs.add_pid_entry("smaps", 0444, [mp](const Task&, int pid) -> std::optional<std::string> {
         Process* p = mp->process(pid);
         if (!p || !p->mm() || !smaps_rules_for(p->mm()->rules()).exists)
             return std::nullopt;
-        return render_proc_smaps(*p->mm());
+        return render_proc_smaps(*p->mm(), maps_sources());
     });
     // /proc/PID/pagemap (S_IRUSR, owned by the task's euid as proc_pid_make_inode sets it;
     // 2.6.25+): binary, with pagemap_read and mem_lseek.

@@ -148,6 +148,8 @@ std::optional<bool>* device_flag(MachineConfig& c, std::string_view key) {
         return &c.io_strict_devmem;
     if (key == "crash_dump")
         return &c.crash_dump;
+    if (key == "pat")
+        return &c.pat;
     return nullptr;
 }
 } // namespace
@@ -291,7 +293,7 @@ ErrorOr<void> apply_config_word(MachineConfig& c, std::string_view word) {
                           "unknown configuration key '{}' (keys: arch, kernel, mem, e820, iomem, "
                           "split, va_bits, page, highmem, vmalloc, phys_offset, thumb2, "
                           "fixmap_slots, nr_cpus, phys_bits, devmem, devkmem, devport, "
-                          "strict_devmem, io_strict_devmem, crash_dump, oldmem, lockdown, "
+                          "strict_devmem, io_strict_devmem, crash_dump, pat, oldmem, lockdown, "
                           "loglevel, dmesg_restrict, kptr_restrict, devkmsg, random_seed)",
                           key);
     }
@@ -439,6 +441,7 @@ std::vector<std::string> MachineConfig::to_words() const {
     on_off("strict_devmem", strict_devmem);
     on_off("io_strict_devmem", io_strict_devmem);
     on_off("crash_dump", crash_dump);
+    on_off("pat", pat);
     if (oldmem_file)
         w.push_back("oldmem=" + *oldmem_file);
     if (lockdown != Lockdown::None)

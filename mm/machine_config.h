@@ -68,6 +68,7 @@ struct MachineConfig {
     std::optional<bool> strict_devmem;      // strict_devmem= (CONFIG_STRICT_DEVMEM, 2.6.27+)
     std::optional<bool> io_strict_devmem;   // io_strict_devmem= (CONFIG_IO_STRICT_DEVMEM, 4.5+)
     std::optional<bool> crash_dump;         // crash_dump= (CONFIG_CRASH_DUMP: /dev/oldmem)
+    std::optional<bool> pat;                // pat=off: the `nopat` boot parameter (x86 PAT)
     std::optional<std::string> oldmem_file; // oldmem=FILE: the crashed kernel's memory image
     Lockdown lockdown = Lockdown::None;     // lockdown= (5.4+)
     // printk and friends.

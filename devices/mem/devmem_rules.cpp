@@ -112,6 +112,9 @@ DevmemRules devmem_rules_for(KernelVersion v, Arch arch, const MachineConfig& co
     r.mmap_pfn_fits = v.at_least(4, 13);
     r.mmap_wrap_check = v.at_least(4, 12) || stable(v, 4, 4, 155);
     r.mmap_prot_allowed = v.at_least(2, 6, 27);
+    r.mmap_mem_ops = v.at_least(2, 6, 26);
+    r.x86_pat_request = is_x86(arch) && v.at_least(2, 6, 26);
+    r.x86_pat_enabled = r.x86_pat_request && config.pat.value_or(true);
 
     r.kmem_checks_vmalloc = v.at_least(2, 6, 32);
     r.kmem_virt_addr_valid = v.at_least(4, 14);

@@ -118,6 +118,13 @@ struct DevmemRules {
     bool mmap_pfn_fits = true;
     bool mmap_wrap_check = true;
     bool mmap_prot_allowed = true;
+    // mmap_mem sets vm_ops = &mmap_mem_ops (2.6.26+ [unverified]; NULL in 2.6.24).
+    bool mmap_mem_ops = true;
+    // x86 cache attribute of a /dev/mem mapping (§2.6): up to 2.6.25 uncached_access gives
+    // pgprot_noncached (PCD | PWT) for O_SYNC only; 2.6.26+ (PAT) requests UC- for O_DSYNC and,
+    // with PAT enabled (no `nopat`, config pat=off), the PAT tracking rules decide.
+    bool x86_pat_request = true;
+    bool x86_pat_enabled = true;
 
     // read_kmem/write_kmem. E1 (<= 2.6.31): no is_vmalloc_or_module_addr check, high phase in
     // PAGE_SIZE pieces, vwrite's 0 livelocks the write. E2+: size_inside_page chunks, -ENXIO

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "devices/mem/devmem_access.h"
+#include "devices/mem/mem_mmap.h"
 #include "mm/direct_map.h"
 #include "mm/layout.h"
 #include "mm/mmu/address_space_mmu.h"
@@ -240,8 +241,8 @@ const file_operations kKmemFops = [] {
     f.llseek = memory_lseek;
     f.read = read_kmem;
     f.write = write_kmem;
-    f.open = open_mem; // open_kmem is open_mem
-    // mmap: mmap_kmem belongs to the mmap side.
+    f.open = open_mem;  // open_kmem is open_mem
+    f.mmap = mmap_kmem; // devices/mem/mem_mmap.cpp
     return f;
 }();
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "devices/mem/devmem_access.h"
+#include "devices/mem/mem_mmap.h"
 #include "mm/errno.h"
 
 namespace kmemu {
@@ -129,7 +130,7 @@ const file_operations kMemFops = [] {
     f.read = read_mem;
     f.write = write_mem;
     f.open = open_mem;
-    // mmap: mmap_mem is plugged in by the mmap side, which calls mmap_mem_check first.
+    f.mmap = mmap_mem; // devices/mem/mem_mmap.cpp
     return f;
 }();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "devices/mem/null_device.h"
+#include "devices/mem/zero_mmap.h"
 #include "devices/vfs/iov_iter.h"
 #include "mm/kernel_profile.h"
 #include "mm/layout.h"
@@ -79,17 +80,21 @@ ssize_t write_iter_zero(kiocb*, iov_iter* from) {
     return static_cast<ssize_t>(count);
 }
 
-// zero_fops per era. mmap_zero is left for the user-mm work (the kernel has one in every era).
+// zero_fops per era, each with mmap_zero (devices/mem/zero_mmap.cpp). 5.x+'s
+// get_unmapped_area_zero is left out: without THP it returns what the mm's allocator would
+// (shmem_get_unmapped_area only aligns for huge pages; private mappings use the mm's).
 const file_operations kZeroFopsRead = [] { // 2.6.11-3.15
     file_operations f{};
     f.llseek = null_lseek;
     f.read = read_zero;
     f.write = write_zero;
+    f.mmap = mmap_zero;
     return f;
 }();
 const file_operations kZeroFopsIter = [] { // 3.16-5.9
     file_operations f{};
     f.llseek = null_lseek;
+    f.mmap = mmap_zero;
     f.write = write_zero;
     f.read_iter = read_iter_zero;
     f.write_iter = write_iter_zero;
