@@ -128,8 +128,9 @@ ErrorOr<void> cmd_maps(Interpreter& in, std::span<const Value> a) {
     Process* p = in.machine()->process(pid);
     if (!p || !p->mm())
         return make_error(ErrorKind::NotFound, "maps: no process {}", pid);
-    in.write(render_proc_maps(*p->mm()));
-    return {};
+    // What cat /proc/PID/maps shows (file names of device mappings included).
+    const Value path = Value::of_bytes(fmt::format("/proc/{}/maps", pid));
+    return cmd_cat(in, std::span<const Value>(&path, 1));
 }
 
 // dmesg: the kernel log as util-linux's dmesg prints it.
