@@ -45,7 +45,8 @@ void shmem_close(vm_area_struct* vma) {
         return;
     for (auto& [index, p] : o->page_cache)
         put_page(p);
-    delete o;
+    delete o;               // with it the internal file vm_file points at
+    vma->vm_file = nullptr; // so remove_vma has no file reference left to drop
 }
 
 const vm_operations_struct kShmemVmOps = [] {

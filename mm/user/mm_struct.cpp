@@ -142,6 +142,7 @@ void MmStruct::remove_vma(vm_area_struct* vma) {
     m_vmas.erase(vma->vm_start);
 }
 
+// ->close may end the file's life itself (shmem's internal file) and then clears vm_file.
 void MmStruct::free_vma(vm_area_struct* vma) {
     if (vma->vm_ops != nullptr && vma->vm_ops->close != nullptr)
         vma->vm_ops->close(vma);
