@@ -1,7 +1,7 @@
 // /proc/PID/pagemap through open/pread/lseek on real process memory: entry layouts per era,
 // holes, the zero page, fresh pages, PFN hiding and the open rule without CAP_SYS_ADMIN, the read
 // rules of kernel-semantics §5.2 and cases 41-44 and 96 of §7.2.
-#include <catch2/catch.hpp>
+#include "test_user_fixtures.h"
 
 #include "emu/machine.h"
 #include "emu/procfs_pagemap.h"
@@ -13,18 +13,12 @@ namespace {
 
 constexpr int kProtRW = 3, kMapPrivateAnon = 0x22, kMapFixed = 0x10;
 
-std::unique_ptr<Machine> boot(std::vector<std::string> words) {
-    auto c = parse_config_words(words);
-    REQUIRE(c);
-    auto m = Machine::boot(c.release_value());
-    REQUIRE(m);
-    return m.release_value();
+std::unique_ptr<Machine> boot(const std::vector<std::string>& words) {
+    return test::boot_machine(words);
 }
 
 u64 map(Process& p, u64 len, u64 addr = 0, int flags = kMapPrivateAnon) {
-    long a = p.mmap(addr, len, kProtRW, flags, -1, 0);
-    REQUIRE(!(a < 0 && a >= -4095));
-    return static_cast<u64>(a) & (p.mm()->rules().word_bits == 32 ? 0xffffffffULL : ~0ULL);
+    return test::process_mmap_anon(p, len, addr, flags);
 }
 
 void touch_read(Process& p, u64 va) {

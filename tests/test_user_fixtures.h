@@ -57,6 +57,15 @@ inline VirtAddr must_mmap(MmStruct& mm, u64 len, int prot = kRW, int flags = kAn
     return VirtAddr(static_cast<u64>(r));
 }
 
+// A process's anonymous mmap(2) that must succeed: the address as the program sees it (the
+// machine word).
+inline u64 process_mmap_anon(Process& p, u64 len, u64 addr = 0,
+                             int flags = MAP_PRIVATE | MAP_ANONYMOUS) {
+    const long a = p.mmap(addr, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    REQUIRE(!(a < 0 && a >= -4095));
+    return static_cast<u64>(a) & (p.mm()->rules().word_bits == 32 ? 0xffffffffULL : ~0ULL);
+}
+
 // The Linux PTE at va (0 when there is none).
 inline u64 pte_of(MmStruct& mm, VirtAddr va) {
     auto p = mm.pte_at(va);
